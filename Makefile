@@ -1,0 +1,104 @@
+# walkind: one plain GNU Makefile. Objects go to build/, dependencies are
+# Debian packages found with pkg-config (deploy/install-deps.sh installs them).
+
+CC	?= gcc
+PKGS	:= sqlite3 libevent libcjson libsodium libseccomp
+BUILD	:= build
+DATA	?= var/data
+
+# Probe a compiler flag; expands to the flag if the compiler accepts it.
+cc-option = $(shell $(CC) -Werror $(1) -x c -c /dev/null -o /dev/null \
+	    2>/dev/null && echo "$(1)")
+
+WARN	:= -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wvla -Wpointer-arith -Wcast-qual \
+	   -Wwrite-strings -Wundef -Wnull-dereference -Wimplicit-fallthrough
+HARDEN	:= $(call cc-option,-fstack-protector-strong) \
+	   $(call cc-option,-fstack-clash-protection) \
+	   $(call cc-option,-fcf-protection) \
+	   $(call cc-option,-fPIE) -D_FORTIFY_SOURCE=2
+LDHARDEN := $(call cc-option,-pie) $(call cc-option,-Wl$(comma)-z$(comma)relro) \
+	   $(call cc-option,-Wl$(comma)-z$(comma)now)
+comma	:= ,
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS	?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(HARDEN) \
+	   $(if $(WERROR),-Werror) -Iinclude -Isandbox $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+ALL_LDFLAGS = $(LDHARDEN) $(LDFLAGS) $(EXTRA_LDFLAGS)
+LIBS	= $(PKG_LIBS) -lpthread
+
+SRC	:= $(wildcard src/*.c) $(wildcard sandbox/*.c)
+OBJ	:= $(patsubst %.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/src/openapi_blob.o
+LIBOBJ	:= $(filter-out $(BUILD)/src/main.o,$(OBJ))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all run check unit blackbox deps clean check-asan format format-check lint
+
+all: $(BUILD)/walkind
+
+# Flags are recorded so that a change (e.g. -Werror for check) rebuilds.
+$(BUILD)/.cflags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(ALL_CFLAGS)' | cmp -s - $@ || echo '$(ALL_CFLAGS)' > $@
+FORCE:
+
+$(BUILD)/%.o: %.c $(BUILD)/.cflags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# docs/openapi.json is served verbatim by GET /openapi.json.
+$(BUILD)/src/openapi_blob.o: src/openapi_blob.S docs/openapi.json $(BUILD)/.cflags
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
+$(BUILD)/walkind: $(OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJ) $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBOBJ) $(BUILD)/.cflags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(LIBOBJ) $(LIBS)
+
+deps:
+	@sh deploy/install-deps.sh
+
+# Start the service on 127.0.0.1:8080 with the embedded default data dir.
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(BUILD)/walkind --data-dir $(DATA)
+
+unit: $(UNIT_BIN)
+	@sh tests/run-unit.sh $(UNIT_BIN)
+
+blackbox: $(BUILD)/walkind
+	@python3 tests/blackbox/run.py $(BUILD)/walkind
+
+# Every test suite, warnings as errors.
+check: deps
+	@$(MAKE) --no-print-directory WERROR=1 all $(UNIT_BIN)
+	@sh tests/run-all.sh $(BUILD)
+
+check-asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan WERROR=1 \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	    EXTRA_LDFLAGS="-fsanitize=address,undefined" all \
+	    $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
+	@ASAN_OPTIONS=detect_leaks=1 WALKIND_ASAN=1 sh tests/run-all.sh build-asan
+
+format:
+	clang-format -i src/*.c include/*.h sandbox/*.c sandbox/*.h tests/unit/*.c
+
+format-check:
+	clang-format --dry-run --Werror src/*.c include/*.h sandbox/*.c sandbox/*.h
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --std=c11 -Iinclude -Isandbox src sandbox
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

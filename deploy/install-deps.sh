@@ -1,0 +1,24 @@
+#!/bin/sh
+# Install the Debian packages walkind needs to build, run and test.
+# Idempotent: does nothing when everything is present. As root it runs
+# apt-get; otherwise it prints the exact command and fails.
+set -eu
+PKGS="gcc make pkg-config libsqlite3-dev libevent-dev libcjson-dev \
+libsodium-dev libseccomp-dev python3 curl"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "walkind: missing Debian packages:$missing" >&2
+	echo "walkind: run as root: apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "walkind: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y --no-install-recommends $missing >/dev/null 2>&1 || {
+	apt-get update >/dev/null
+	apt-get install -y --no-install-recommends $missing >/dev/null
+}

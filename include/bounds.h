@@ -1,0 +1,68 @@
+/*
+ * bounds.h: every fixed limit of walkind in one place.
+ *
+ * Each constant says what it bounds and why this value. Limits that an
+ * operator may change are command-line options (see config.h); their
+ * defaults live here too so README, --help and the code agree.
+ */
+#ifndef WALKIND_BOUNDS_H
+#define WALKIND_BOUNDS_H
+
+/* ---- command-line defaults (config.h documents the options) ---- */
+#define BOUNDS_DEF_TTL_S		600	/* walk-in lifetime: 10 minutes */
+#define BOUNDS_DEF_MAX_DB_BYTES		10485760	/* 10 MiB per walk-in */
+#define BOUNDS_DEF_MAX_BODY_BYTES	8192	/* walkindb's body cap */
+#define BOUNDS_DEF_QUERY_TIMEOUT_MS	2000	/* wall clock per request */
+#define BOUNDS_DEF_MAX_ROWS		10000
+#define BOUNDS_DEF_MAX_RESULT_BYTES	1048576	/* row data per reply */
+#define BOUNDS_DEF_RATE_REQUESTS	60	/* per minute per client IP */
+#define BOUNDS_DEF_RATE_CREATES		10	/* per minute per client IP */
+#define BOUNDS_DEF_MAX_INST_PER_IP	50	/* live walk-ins per client IP */
+#define BOUNDS_DEF_MAX_INSTANCES	100000	/* node-wide circuit breaker */
+#define BOUNDS_DEF_POOL_SIZE		64	/* live executor processes */
+#define BOUNDS_DEF_IDLE_TIMEOUT_MS	30000	/* idle executor exits */
+#define BOUNDS_DEF_MAX_MEMORY		(128L * 1024 * 1024) /* per executor */
+#define BOUNDS_DEF_THREADS		0	/* SQLite sorter threads */
+
+/* ---- SQLite per-connection limits (sqlite3_limit), see SECURITY.md ---- */
+#define BOUNDS_SQL_LENGTH	8192	/* one statement's text; == body cap */
+#define BOUNDS_LENGTH		1000000	/* string/blob; bounds instr/replace cost */
+#define BOUNDS_COLUMN		100	/* also caps ORDER BY terms (CVE-2025-7458) */
+#define BOUNDS_EXPR_DEPTH	50	/* C-stack recursion in the parser/codegen */
+#define BOUNDS_COMPOUND_SELECT	10
+#define BOUNDS_VDBE_OP		500000	/* program size; NOMEM at prepare past it */
+#define BOUNDS_FUNCTION_ARG	16
+#define BOUNDS_ATTACHED		0	/* no ATTACH, VACUUM INTO: the main door */
+#define BOUNDS_LIKE_PATTERN	100	/* LIKE/GLOB backtracking */
+#define BOUNDS_VARIABLE_NUMBER	100
+#define BOUNDS_TRIGGER_DEPTH	5	/* trigger fan-out */
+#define BOUNDS_MAX_THREADS	8	/* upper bound for --threads */
+#define BOUNDS_PROGRESS_OPS	1000	/* VM steps between deadline checks */
+#define BOUNDS_HEAP_SLACK	(16L * 1024 * 1024) /* heap limit = max_memory - slack */
+
+/* ---- executor deadline ---- */
+#define BOUNDS_KILL_GRACE_MS	500	/* SIGKILL this long after the deadline */
+#define BOUNDS_CPU_SECONDS	30	/* RLIMIT_CPU backstop for one executor */
+
+/* ---- HTTP front end ---- */
+#define BOUNDS_HTTP_MAX_HEAD	8192	/* request line + headers, bytes */
+#define BOUNDS_HTTP_MAX_HEADERS	64	/* header lines per request */
+#define BOUNDS_HTTP_REQUEST_MS	10000	/* first byte to full body (slowloris) */
+#define BOUNDS_HTTP_IDLE_MS	30000	/* keep-alive idle before close */
+#define BOUNDS_HTTP_MAX_CONNS	4096	/* open client connections */
+#define BOUNDS_HTTP_MAX_OUTBUF	(4L * 1024 * 1024) /* unsent reply bytes */
+
+/* ---- pool ---- */
+#define BOUNDS_QUEUE_WAIT_MS	1000	/* wait for a free executor, then 503 */
+#define BOUNDS_QUEUE_PER_WALKIN	64	/* queued requests for one walk-in */
+#define BOUNDS_RETRY_AFTER_S	1	/* Retry-After on 503 */
+
+/* ---- disk ---- */
+#define BOUNDS_MIN_FREE_BYTES	(256L * 1024 * 1024) /* refuse creates below */
+
+/* ---- housekeeping ---- */
+#define BOUNDS_SWEEP_INTERVAL_S	5	/* expired walk-ins gone within 30 s */
+#define BOUNDS_LOG_RETENTION_DAYS 7
+#define BOUNDS_KEY_ROTATE_S	86400	/* daily; previous key kept, > TTL */
+
+#endif

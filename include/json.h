@@ -1,0 +1,28 @@
+/*
+ * json.h: JSON text output for replies (the executor encodes rows, the
+ * front end encodes errors). Output is always valid JSON and valid UTF-8
+ * whatever bytes go in.
+ */
+#ifndef WALKIND_JSON_H
+#define WALKIND_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/*
+ * Append s[0..len) as a JSON string with quotes. Invalid UTF-8 (including
+ * overlongs, surrogates, > U+10FFFF) becomes U+FFFD; control characters,
+ * '"' and '\\' are escaped; NUL is kept as \u0000.
+ */
+void	json_add_string(struct buf *b, const char *s, size_t len);
+void	json_add_int64(struct buf *b, int64_t v);	/* exact, all 64 bits */
+/* Shortest text that strtod reads back to v; NaN and +-Inf give null. */
+void	json_add_double(struct buf *b, double v);
+/* Standard base64 (RFC 4648, with padding) as a JSON string. */
+void	json_add_base64(struct buf *b, const unsigned char *p, size_t len);
+/* Replace b's contents with {"error":"<msg>"}. */
+void	json_error(struct buf *b, const char *msg);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * sqlconn.h: one hardened SQLite connection for one walk-in (executor side).
+ *
+ * sqlconn_open applies, in order: open (no URI, NOFOLLOW), db_config
+ * (DEFENSIVE, no extensions, no fts3 tokenizer, trusted_schema off),
+ * pragmas (mmap off, temp_store memory, cell_size_check, DELETE journal),
+ * max_page_count from the real page size, sqlite3_limit for every limit in
+ * bounds.h, the deadline progress handler, and the authorizer last.
+ */
+#ifndef WALKIND_SQLCONN_H
+#define WALKIND_SQLCONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sqlite3;
+struct sqlconn;
+
+struct sqlconn_opts {
+	int64_t	max_db_bytes;	/* cap in bytes; pages = cap / page_size */
+	int	threads;	/* SQLITE_LIMIT_WORKER_THREADS, 0..BOUNDS_MAX_THREADS */
+};
+
+/*
+ * Process-wide SQLite setup, once, before any connection or sandbox:
+ * SQLITE_CONFIG_URI off, initialize, seed the PRNG, hard heap limit
+ * (`heap_limit` bytes, 0 = none). Returns 0 or -1.
+ */
+int	sqlconn_global_init(int64_t heap_limit);
+
+/*
+ * Open `path` (absolute, server-built) and harden it. Returns NULL and a
+ * message in err on failure. The caller frees with sqlconn_close.
+ */
+struct sqlconn *sqlconn_open(const char *path, const struct sqlconn_opts *o,
+	    char *err, size_t errlen);
+void	sqlconn_close(struct sqlconn *c);	/* rolls back an open txn */
+struct sqlite3 *sqlconn_db(struct sqlconn *c);	/* borrowed, lives as c */
+
+/* Progress handler interrupts once now_ms() passes this; 0 = none. */
+void	sqlconn_set_deadline(struct sqlconn *c, int64_t deadline_mono_ms);
+/* 1 if the progress handler interrupted since the last set_deadline. */
+int	sqlconn_timed_out(const struct sqlconn *c);
+
+/*
+ * What the authorizer last denied since sqlconn_clear_denied, in the
+ * form used after "forbidden sql keyword: " (e.g. "ATTACH",
+ * "load_extension", "PRAGMA max_page_count"), or NULL.
+ */
+const char *sqlconn_denied(const struct sqlconn *c);
+void	sqlconn_clear_denied(struct sqlconn *c);
+
+/* Monotonic clock in milliseconds. */
+int64_t	sqlconn_now_ms(void);
+
+#endif

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Run every suite against the binaries in build dir $1 and print one
+# closing line "N passed, N failed" summing all suites.
+BUILD=${1:-build}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+rc=0
+sh tests/run-unit.sh "$BUILD"/tests/test_* 2>&1 | tee -a "$log" || rc=1
+python3 tests/blackbox/run.py "$BUILD/walkind" 2>&1 | tee -a "$log" || rc=1
+# tee hides the exit codes: a suite failed if its summary says so or is missing.
+for s in unit blackbox; do
+	grep -q "^$s: [0-9]* passed, 0 failed" "$log" || rc=1
+done
+total_p=$(sed -n 's/^\(unit\|blackbox\): \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$log" | awk '{s+=$1} END {print s+0}')
+total_f=$(sed -n 's/^\(unit\|blackbox\): \([0-9]*\) passed, \([0-9]*\) failed.*/\3/p' "$log" | awk '{s+=$1} END {print s+0}')
+[ "$rc" -ne 0 ] && [ "$total_f" -eq 0 ] && total_f=1
+echo "$total_p passed, $total_f failed"
+exit $rc
