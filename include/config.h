@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define WALKIND_VERSION	"0.1.0"	/* --version, GET /healthz */
+
 struct config {
 	char	listen_host[256];	/* --listen HOST part, numeric or name */
 	int	listen_port;		/* --listen PORT part */
@@ -42,6 +44,11 @@ enum config_result {
 /*
  * Fill `cfg` from argv. On error prints one line naming the option to
  * stderr. `default_data_dir` is used when --data-dir is absent.
+ * data_dir comes back absolute (realpath when it exists; otherwise the
+ * working directory prefixed and "." and "//" removed) and at most
+ * sizeof(data_dir) - 256 bytes, leaving room for the paths under it.
+ * Uses getopt_long and resets optind, so it may be called repeatedly;
+ * not thread-safe.
  */
 enum config_result config_parse(struct config *cfg, int argc, char **argv,
     const char *default_data_dir);

@@ -28,19 +28,26 @@ int	token_keys_load(const char *secrets_dir, int64_t now, char *err,
 int	token_keys_maybe_rotate(int64_t now);
 void	token_keys_free(void);
 
-/* Write the token for (id, expiry) into out (TOKEN_STR_MAX bytes). */
+/*
+ * Write the token for (id, expiry) into out (TOKEN_STR_MAX bytes): "wkn_"
+ * and 99 base64url characters, NUL-terminated. Keys must be loaded.
+ */
 void	token_mint(const uint8_t id[TOKEN_ID_BYTES], int64_t expiry,
 	    char out[TOKEN_STR_MAX]);
 
 /*
  * Verify s[0..len). On success fill id and expiry and return 0; any
  * failure (format, MAC, unknown key, expired at `now`) returns -1 and
- * says nothing about which check failed.
+ * says nothing about which check failed. Valid means expiry > now; there
+ * is no upper bound on expiry (the TTL is configurable).
  */
 int	token_verify(const char *s, size_t len, int64_t now,
 	    uint8_t id[TOKEN_ID_BYTES], int64_t *expiry);
 
-/* Instance ids: UUIDv7 (48-bit ms time, version 7, variant 10). */
+/*
+ * Instance ids: UUIDv7 (48-bit ms time, version 7, variant 10, 74 random
+ * bits). Uses libsodium's RNG: call after token_keys_load (sodium_init).
+ */
 void	token_new_id(uint8_t id[TOKEN_ID_BYTES]);
 /* 36-char canonical form + NUL, lowercase hex with dashes. */
 void	token_id_str(const uint8_t id[TOKEN_ID_BYTES], char out[37]);

@@ -1,0 +1,83 @@
+/*
+ * http.h: walkind's HTTP/1.1 server on libevent bufferevents.
+ *
+ * Why not evhttp: libevent 2.1.12's evhttp answers oversize bodies and
+ * malformed heads itself with HTML pages that no callback can replace
+ * (evhttp_set_errorcb and newreqcb arrive in 2.2), takes the first of
+ * duplicate Content-Length headers, accepts "+18", and has only an idle
+ * timeout. Our contract needs a JSON error for every bad input, a
+ * whole-request deadline, strict framing and a connection cap, so this
+ * small layer owns the wire and hands complete requests to one handler.
+ *
+ * Every request gets exactly one reply: the handler must call http_reply
+ * exactly once, possibly later from another event callback. If the
+ * client goes away first the request stays valid and the reply is
+ * dropped.
+ */
+#ifndef WALKIND_HTTP_H
+#define WALKIND_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct http_server;
+struct http_conn;
+
+struct http_req {
+	struct http_conn *conn;		/* NULL once the client is gone */
+	char		 method[16];	/* as sent (validated token) */
+	char		*target;	/* path + query, NUL-terminated */
+	/* Header values (NULL when absent), pointing into the head copy. */
+	const char	*content_type;
+	const char	*session;	/* X-Walkin-Session */
+	const char	*user_agent;
+	char		*body;		/* body_len bytes + NUL, owned */
+	size_t		 body_len;
+	char		 peer_ip[64];
+	int64_t		 start_ms;	/* monotonic, first byte seen */
+	void		*udata;		/* handler's, untouched here */
+	char		*head;		/* owned copy of the request head */
+	char		*instance_id;	/* set by handler for the access log */
+	int64_t		 sql_len;	/* set by handler for the access log */
+};
+
+struct http_header {
+	const char	*name;
+	const char	*value;
+};
+
+/* Called for every complete, well-formed request. */
+typedef void (*http_handler_cb)(struct http_req *req, void *arg);
+/* Called once per reply (including the layer's own errors) to log it. */
+typedef void (*http_done_cb)(const struct http_req *req, int status,
+	    void *arg);
+
+struct http_opts {
+	int64_t		 max_body_bytes;
+	const char	*cors_origin;	/* borrowed, lives as the server */
+	http_handler_cb	 handler;
+	http_done_cb	 done;
+	void		*arg;
+};
+
+/* Serve on the listening socket `fd` (non-blocking, already bound). */
+struct http_server *http_server_new(struct event_base *base, int fd,
+	    const struct http_opts *o);
+void	http_server_free(struct http_server *s);
+size_t	http_server_conns(const struct http_server *s);
+
+/*
+ * Send status + body (JSON unless status is 204) with the CORS headers
+ * and `extra`, then free req. body is copied; may be NULL for 204.
+ */
+void	http_reply(struct http_req *req, int status,
+	    const struct http_header *extra, size_t nextra,
+	    const char *body, size_t len);
+/* Shorthand: {"error": msg} with status. */
+void	http_reply_error(struct http_req *req, int status, const char *msg,
+	    const struct http_header *extra, size_t nextra);
+
+int64_t	http_now_ms(void);		/* monotonic milliseconds */
+
+#endif

@@ -1,0 +1,419 @@
+/*
+ * frontend.c: what the front end does with each request.
+ *
+ * Route -> (POST /sql) rate limit -> Content-Type -> JSON -> NUL check ->
+ * keyword layer -> token or create checks -> pool. Every path ends in one
+ * reply: errors answered here go through http_reply_error, executor
+ * answers through frontend_pool_reply. The front end never opens an
+ * instance file and never links SQLite into this path.
+ *
+ * The sweeper is a timer on this event loop rather than a thread: its
+ * front-end work is O(live walk-ins) of memory walks, and the file
+ * removal happens in the spawner, so a thread would only add a lock.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+
+#include "accesslog.h"
+#include "bounds.h"
+#include "buf.h"
+#include "config.h"
+#include "frontend.h"
+#include "http.h"
+#include "json.h"
+#include "keyword.h"
+#include "log.h"
+#include "pool.h"
+#include "ratelimit.h"
+#include "registry.h"
+#include "sandbox.h"
+#include "token.h"
+
+extern const char openapi_json[], openapi_json_end[];
+
+static const struct config	*fe_cfg;
+static struct event_base	*fe_base;
+static struct http_server	*fe_http;
+static int			 fe_spawner_pid;
+static unsigned			 fe_ticks;
+
+static int64_t
+wall_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- replies ---- */
+
+static void
+reply_retry(struct http_req *req, int status, const char *msg, int secs)
+{
+	char v[16];
+	struct http_header h = { "Retry-After", v };
+
+	snprintf(v, sizeof(v), "%d", secs < 1 ? 1 : secs);
+	http_reply_error(req, status, msg, &h, 1);
+}
+
+static void
+frontend_pool_reply(struct http_req *req, struct instance *inst, int create,
+    int status, const char *body, size_t len)
+{
+	struct http_header h[3];
+	char ttl[24], tok[TOKEN_STR_MAX], retry[8];
+	size_t n = 0;
+
+	if (req->instance_id == NULL && (req->instance_id =
+	    strdup(inst->idstr)) == NULL)
+		fatal("strdup");
+	if (status == 200 || !create) {
+		snprintf(ttl, sizeof(ttl), "%lld", (long long)inst->expires);
+		h[n++] = (struct http_header){ "X-Walkin-TTL", ttl };
+	}
+	if (create && status == 200) {
+		token_mint(inst->id, inst->expires, tok);
+		h[n++] = (struct http_header){ "X-Walkin-Session", tok };
+	}
+	if (status == 503) {
+		snprintf(retry, sizeof(retry), "%d", BOUNDS_RETRY_AFTER_S);
+		h[n++] = (struct http_header){ "Retry-After", retry };
+	}
+	if (status == 404)	/* instance vanished: no TTL to report */
+		n = 0;
+	http_reply(req, status, h, n, body, len);
+}
+
+static void
+frontend_log(const struct http_req *req, int status, void *arg)
+{
+	struct accesslog_entry e;
+
+	(void)arg;
+	e.time_ms = wall_ms();
+	e.source_ip = req->peer_ip;
+	e.instance_id = req->instance_id;
+	e.method = req->method;
+	e.status = status;
+	e.sql_bytes = req->sql_len;
+	e.user_agent = req->user_agent;
+	accesslog_write(&e);
+}
+
+/* ---- POST /sql ---- */
+
+static int
+content_type_ok(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/*
+ * cJSON decodes \u0000 into a NUL and the C string stops there, which
+ * would silently drop the SQL after it. Refuse any \u0000 escape in the
+ * body (escape-aware: "\\u0000" is a backslash then text, and passes).
+ */
+static int
+body_has_nul_escape(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u' && i + 5 < len &&
+		    memcmp(s + i + 2, "0000", 4) == 0)
+			return 1;
+		i++;			/* skip the escaped character */
+	}
+	return 0;
+}
+
+/* Node-wide and per-IP checks for a new walk-in; 0 or an HTTP status. */
+static int
+create_check(struct http_req *req, int *retry)
+{
+	struct statvfs sv;
+
+	if ((*retry = ratelimit_take(req->peer_ip, RATELIMIT_CREATE,
+	    http_now_ms())) > 0)
+		return 429;
+	if (fe_cfg->max_instances_per_ip > 0 && registry_ip_count(req->peer_ip)
+	    >= (size_t)fe_cfg->max_instances_per_ip) {
+		*retry = 60;
+		return 429;
+	}
+	*retry = BOUNDS_RETRY_AFTER_S;
+	if (registry_count() >= (size_t)fe_cfg->max_instances)
+		return 503;
+	if (statvfs(fe_cfg->data_dir, &sv) == 0 &&
+	    (uint64_t)sv.f_bavail * sv.f_frsize < BOUNDS_MIN_FREE_BYTES +
+	    (uint64_t)fe_cfg->max_db_bytes * 2)
+		return 503;
+	return 0;
+}
+
+static void
+sql_create(struct http_req *req, const char *sql, size_t len)
+{
+	uint8_t id[TOKEN_ID_BYTES];
+	struct instance *inst;
+	int64_t now = wall_s();
+	int status, retry;
+
+	if ((status = create_check(req, &retry)) != 0) {
+		reply_retry(req, status, status == 429 ? "rate limit exceeded" :
+		    "server busy", retry);
+		return;
+	}
+	token_new_id(id);
+	inst = registry_add(id, now, now + fe_cfg->ttl_s, req->peer_ip);
+	pool_submit(inst, req, sql, len, 1);
+}
+
+static void
+sql_session(struct http_req *req, const char *sql, size_t len)
+{
+	uint8_t id[TOKEN_ID_BYTES];
+	struct instance *inst;
+	int64_t expiry;
+
+	if (token_verify(req->session, strlen(req->session), wall_s(), id,
+	    &expiry) == -1 || (inst = registry_find(id)) == NULL ||
+	    inst->expires != expiry) {
+		http_reply_error(req, 404, "instance not found", NULL, 0);
+		return;
+	}
+	pool_submit(inst, req, sql, len, 0);
+}
+
+static void
+sql_post(struct http_req *req)
+{
+	const cJSON *sql;
+	const char *bad;
+	cJSON *root;
+	char msg[96];
+	int retry;
+
+	if ((retry = ratelimit_take(req->peer_ip, RATELIMIT_REQUEST,
+	    http_now_ms())) > 0) {
+		reply_retry(req, 429, "rate limit exceeded", retry);
+		return;
+	}
+	if (!content_type_ok(req->content_type)) {
+		http_reply_error(req, 415, "content-type must be application/json",
+		    NULL, 0);
+		return;
+	}
+	root = cJSON_ParseWithLength(req->body ? req->body : "", req->body_len);
+	if (root == NULL || !cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		http_reply_error(req, 400, "invalid json", NULL, 0);
+		return;
+	}
+	sql = cJSON_GetObjectItemCaseSensitive(root, "sql");
+	if (body_has_nul_escape(req->body, req->body_len)) {
+		http_reply_error(req, 400, "sql contains NUL byte", NULL, 0);
+	} else if (!cJSON_IsString(sql) || sql->valuestring[0] == '\0') {
+		http_reply_error(req, 400, "missing sql", NULL, 0);
+	} else {
+		req->sql_len = (int64_t)strlen(sql->valuestring);
+		if ((bad = keyword_scan(sql->valuestring, (size_t)req->sql_len))) {
+			snprintf(msg, sizeof(msg), "forbidden sql keyword: %s", bad);
+			http_reply_error(req, 400, msg, NULL, 0);
+		} else if (req->session != NULL)
+			sql_session(req, sql->valuestring, (size_t)req->sql_len);
+		else
+			sql_create(req, sql->valuestring, (size_t)req->sql_len);
+	}
+	cJSON_Delete(root);
+}
+
+/* ---- other routes ---- */
+
+static void
+health_get(struct http_req *req)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "{\"status\":\"ok\",\"version\":\"%s\",\"sandbox\":",
+	    WALKIND_VERSION);
+	json_add_string(&b, sandbox_status(), strlen(sandbox_status()));
+	buf_printf(&b, ",\"live_instances\":%zu,\"live_executors\":%zu}",
+	    registry_count(), pool_live());
+	http_reply(req, 200, NULL, 0, b.data, b.len);
+	buf_free(&b);
+}
+
+static void
+openapi_get(struct http_req *req)
+{
+	http_reply(req, 200, NULL, 0, openapi_json,
+	    (size_t)(openapi_json_end - openapi_json));
+}
+
+static void
+preflight(struct http_req *req, const char *methods)
+{
+	struct http_header h[] = {
+		{ "Access-Control-Allow-Methods", methods },
+		{ "Access-Control-Allow-Headers", "Content-Type, X-Walkin-Session" },
+		{ "Access-Control-Max-Age", "600" },
+	};
+
+	http_reply(req, 204, h, 3, NULL, 0);
+}
+
+struct route {
+	const char	*path;
+	const char	*method;	/* the one non-OPTIONS method */
+	const char	*allow;
+	void		(*fn)(struct http_req *);
+};
+
+static const struct route routes[] = {
+	{ "/sql",		"POST",	"POST, OPTIONS", sql_post },
+	{ "/healthz",		"GET",	"GET, OPTIONS",	 health_get },
+	{ "/openapi.json",	"GET",	"GET, OPTIONS",	 openapi_get },
+};
+
+static void
+frontend_handle(struct http_req *req, void *arg)
+{
+	size_t i, plen = strcspn(req->target, "?");
+	struct http_header allow;
+
+	(void)arg;
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (strlen(routes[i].path) != plen ||
+		    strncmp(routes[i].path, req->target, plen) != 0)
+			continue;
+		if (strcmp(req->method, routes[i].method) == 0)
+			routes[i].fn(req);
+		else if (strcmp(req->method, "OPTIONS") == 0)
+			preflight(req, routes[i].allow);
+		else {
+			allow = (struct http_header){ "Allow", routes[i].allow };
+			http_reply_error(req, 405, "method not allowed", &allow, 1);
+		}
+		return;
+	}
+	http_reply_error(req, 404, "not found", NULL, 0);
+}
+
+/* ---- housekeeping ---- */
+
+static void
+sweep_one(struct instance *inst, void *arg)
+{
+	(void)arg;
+	log_debug("sweeper: walk-in %s expired", inst->idstr);
+	pool_remove_instance(inst);
+}
+
+static void
+sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int64_t now = wall_s();
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	registry_expired(now, sweep_one, NULL);
+	ratelimit_expire(http_now_ms());
+	if (token_keys_maybe_rotate(now) == -1)
+		log_warnx("key rotation failed; keeping the current key");
+	if (fe_ticks++ % 60 == 0)
+		accesslog_expire(now, BOUNDS_LOG_RETENTION_DAYS);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	int status;
+
+	(void)what;
+	(void)arg;
+	if (sig == SIGCHLD) {
+		if (waitpid(fe_spawner_pid, &status, WNOHANG) == fe_spawner_pid)
+			fatalx("spawner exited unexpectedly");
+		return;
+	}
+	log_info("shutting down");
+	event_base_loopexit(fe_base, NULL);
+}
+
+static void
+orphan_dir(const uint8_t id[TOKEN_ID_BYTES], void *arg)
+{
+	(void)arg;
+	pool_remove_dir(id);
+}
+
+int
+frontend_run(const struct config *cfg, int listen_fd, int spawner_fd,
+    int spawner_pid)
+{
+	struct http_opts ho = { cfg->max_body_bytes, cfg->cors_origin,
+	    frontend_handle, frontend_log, NULL };
+	struct timeval tick = { BOUNDS_SWEEP_INTERVAL_S, 0 };
+	struct event *sweep, *sigs[4];
+	int signos[4] = { SIGTERM, SIGINT, SIGCHLD, SIGHUP }, i;
+	char dir[4200];
+
+	fe_cfg = cfg;
+	fe_spawner_pid = spawner_pid;
+	if ((fe_base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	pool_init(fe_base, cfg, spawner_fd, frontend_pool_reply);
+	snprintf(dir, sizeof(dir), "%s/instances", cfg->data_dir);
+	if (registry_load(dir, orphan_dir, NULL) == -1)
+		fatal("read %s", dir);
+	log_info("%zu live walk-ins restored", registry_count());
+	ratelimit_init(cfg->rate_requests, cfg->rate_creates);
+	fe_http = http_server_new(fe_base, listen_fd, &ho);
+	sweep = event_new(fe_base, -1, EV_PERSIST, sweep_cb, NULL);
+	event_add(sweep, &tick);
+	for (i = 0; i < 4; i++) {
+		sigs[i] = evsignal_new(fe_base, signos[i], signal_cb, NULL);
+		event_add(sigs[i], NULL);
+	}
+	log_info("listening on %s:%d, sandbox: %s", cfg->listen_host,
+	    cfg->listen_port, sandbox_status());
+	event_base_dispatch(fe_base);
+	pool_shutdown();
+	http_server_free(fe_http);
+	for (i = 0; i < 4; i++)
+		event_free(sigs[i]);
+	event_free(sweep);
+	ratelimit_free();
+	event_base_free(fe_base);
+	return 0;
+}

@@ -1,0 +1,660 @@
+/*
+ * http.c: the HTTP/1.1 wire layer (see http.h for why it is not evhttp).
+ *
+ * One struct http_conn per client socket, driven by its bufferevent:
+ *   HEAD  -> waiting for "\r\n\r\n" (bounded by BOUNDS_HTTP_MAX_HEAD)
+ *   BODY  -> waiting for Content-Length bytes (bounded by max_body_bytes)
+ *   BUSY  -> the handler owns the request; reading is paused, so
+ *            pipelined requests wait in the input buffer (backpressure)
+ *   WRITE -> the reply drains; then back to HEAD, or
+ *   LINGER-> after a closing error reply: our side is shut down and input
+ *            is discarded briefly, so the client reads the reply instead
+ *            of a reset caused by unread body bytes.
+ * One timer per connection: the keep-alive idle timeout while nothing has
+ * arrived, then the whole-request deadline from the first byte (this is
+ * what stops slowloris clients; evhttp only has an idle timeout).
+ *
+ * Parsing is strict on purpose: duplicate or signed Content-Length,
+ * whitespace before a colon, obs-fold, bare CR/LF, NUL bytes, a missing
+ * Host on HTTP/1.1 are 400; Transfer-Encoding is refused with 411.
+ * Event-loop thread only.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "bounds.h"
+#include "buf.h"
+#include "http.h"
+#include "json.h"
+#include "log.h"
+
+#define HTTP_LINGER_MS	1000
+
+enum conn_state { C_HEAD, C_BODY, C_BUSY, C_WRITE, C_LINGER };
+
+struct http_server {
+	struct event_base	*base;
+	struct evconnlistener	*lev;
+	struct http_opts	 o;
+	size_t			 nconns;
+};
+
+struct http_conn {
+	struct http_server	*srv;
+	struct bufferevent	*bev;
+	struct event		*timer;
+	enum conn_state		 state;
+	struct http_req		*req;		/* during BODY and BUSY */
+	size_t			 body_need;
+	int			 close_after;
+	int			 keepalive_10;	/* HTTP/1.0 keep-alive reply */
+	int64_t			 req_start;	/* 0 while idle */
+	char			 peer_ip[64];
+};
+
+/* What parse_head learns beyond the request fields. */
+struct head_info {
+	int		http10;
+	int		has_cl;
+	uint64_t	content_length;
+	int		chunked;
+	int		conn_close;
+	int		conn_keepalive;
+	int		expect_continue;
+	int		hosts;
+};
+
+static void	conn_process(struct http_conn *c);
+static void	conn_free(struct http_conn *c);
+
+int64_t
+http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	case 507: return "Insufficient Storage";
+	default: return "Unknown";
+	}
+}
+
+static void
+timer_arm(struct http_conn *c, int64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000) };
+
+	evtimer_add(c->timer, &tv);
+}
+
+static struct http_req *
+req_new(struct http_conn *c)
+{
+	struct http_req *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatal("calloc");
+	r->conn = c;
+	memcpy(r->peer_ip, c->peer_ip, sizeof(r->peer_ip));
+	r->start_ms = c->req_start ? c->req_start : http_now_ms();
+	return r;
+}
+
+static void
+req_free(struct http_req *r)
+{
+	free(r->head);
+	free(r->body);
+	free(r->instance_id);
+	free(r);
+}
+
+/* ---- replies ---- */
+
+static void
+reply_head(struct evbuffer *out, const struct http_server *s, int status,
+    size_t len, const struct http_header *extra, size_t nextra,
+    int close, int keepalive_10)
+{
+	size_t i;
+
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status,
+	    http_reason(status));
+	if (status != 204)
+		evbuffer_add_printf(out, "Content-Type: application/json\r\n"
+		    "Content-Length: %zu\r\n", len);
+	evbuffer_add_printf(out, "Cache-Control: no-store\r\n"
+	    "Access-Control-Allow-Origin: %s\r\n"
+	    "Access-Control-Expose-Headers: X-Walkin-Session, X-Walkin-TTL, "
+	    "Retry-After\r\n", s->o.cors_origin);
+	if (strcmp(s->o.cors_origin, "*") != 0)
+		evbuffer_add_printf(out, "Vary: Origin\r\n");
+	for (i = 0; i < nextra; i++)
+		evbuffer_add_printf(out, "%s: %s\r\n", extra[i].name,
+		    extra[i].value);
+	if (close)
+		evbuffer_add_printf(out, "Connection: close\r\n");
+	else if (keepalive_10)
+		evbuffer_add_printf(out, "Connection: keep-alive\r\n");
+	evbuffer_add(out, "\r\n", 2);
+}
+
+void
+http_reply(struct http_req *req, int status, const struct http_header *extra,
+    size_t nextra, const char *body, size_t len)
+{
+	struct http_conn *c = req->conn;
+
+	if (c != NULL) {
+		struct evbuffer *out = bufferevent_get_output(c->bev);
+
+		if (status == 204)
+			len = 0;
+		reply_head(out, c->srv, status, len, extra, nextra,
+		    c->close_after, c->keepalive_10);
+		if (len > 0)
+			evbuffer_add(out, body, len);
+		c->req = NULL;
+		c->state = C_WRITE;
+		bufferevent_enable(c->bev, EV_WRITE);
+		if (c->srv->o.done)
+			c->srv->o.done(req, status, c->srv->o.arg);
+	}
+	req_free(req);
+}
+
+void
+http_reply_error(struct http_req *req, int status, const char *msg,
+    const struct http_header *extra, size_t nextra)
+{
+	struct buf b;
+
+	buf_init(&b);
+	json_error(&b, msg);
+	http_reply(req, status, extra, nextra, b.data, b.len);
+	buf_free(&b);
+}
+
+/* A reply decided by this layer; the connection closes after it. */
+static void
+conn_fail(struct http_conn *c, int status, const char *msg)
+{
+	struct http_req *r = c->req ? c->req : req_new(c);
+
+	c->req = NULL;
+	c->close_after = 1;
+	evtimer_del(c->timer);
+	bufferevent_disable(c->bev, EV_READ);
+	http_reply_error(r, status, msg, NULL, 0);
+}
+
+/* ---- parsing ---- */
+
+static int
+is_tchar(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	    (ch >= '0' && ch <= '9') || (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+static int
+parse_uint(const char *s, uint64_t *v)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 18)
+		return -1;
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (uint64_t)(s[i] - '0');
+	}
+	return 0;
+}
+
+static int
+has_token(const char *v, const char *tok)
+{
+	size_t n = strlen(tok);
+
+	while (*v) {
+		while (*v == ' ' || *v == '\t' || *v == ',')
+			v++;
+		if (strncasecmp(v, tok, n) == 0 &&
+		    (v[n] == '\0' || v[n] == ',' || v[n] == ' ' || v[n] == '\t'))
+			return 1;
+		while (*v && *v != ',')
+			v++;
+	}
+	return 0;
+}
+
+/* Parse "METHOD SP target SP HTTP/1.x"; line is NUL-terminated. */
+static int
+parse_request_line(struct http_req *r, char *line, struct head_info *hi)
+{
+	char *sp1, *sp2, *p;
+
+	if ((sp1 = strchr(line, ' ')) == NULL ||
+	    (sp2 = strchr(sp1 + 1, ' ')) == NULL)
+		return 400;
+	*sp1 = *sp2 = '\0';
+	if (sp1 == line || (size_t)(sp1 - line) >= sizeof(r->method))
+		return 400;
+	for (p = line; *p; p++)
+		if (!is_tchar((unsigned char)*p))
+			return 400;
+	strcpy(r->method, line);
+	r->target = sp1 + 1;
+	if (*r->target == '\0')
+		return 400;
+	for (p = r->target; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return 400;
+	if (strcmp(sp2 + 1, "HTTP/1.1") == 0)
+		hi->http10 = 0;
+	else if (strcmp(sp2 + 1, "HTTP/1.0") == 0)
+		hi->http10 = 1;
+	else
+		return 400;
+	return 0;
+}
+
+static int
+parse_header(struct http_req *r, char *line, struct head_info *hi)
+{
+	char *colon, *v, *end, *p;
+
+	if (*line == ' ' || *line == '\t')
+		return 400;			/* obs-fold */
+	if ((colon = strchr(line, ':')) == NULL || colon == line)
+		return 400;
+	*colon = '\0';
+	for (p = line; *p; p++)
+		if (!is_tchar((unsigned char)*p))
+			return 400;		/* includes "Name :" */
+	v = colon + 1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	end = v + strlen(v);
+	while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	if (strcasecmp(line, "Content-Length") == 0) {
+		if (hi->has_cl || parse_uint(v, &hi->content_length) == -1)
+			return 400;
+		hi->has_cl = 1;
+	} else if (strcasecmp(line, "Transfer-Encoding") == 0) {
+		hi->chunked = 1;
+	} else if (strcasecmp(line, "Content-Type") == 0) {
+		if (r->content_type == NULL)
+			r->content_type = v;
+	} else if (strcasecmp(line, "X-Walkin-Session") == 0) {
+		if (r->session != NULL)
+			return 400;
+		r->session = v;
+	} else if (strcasecmp(line, "User-Agent") == 0) {
+		if (r->user_agent == NULL)
+			r->user_agent = v;
+	} else if (strcasecmp(line, "Connection") == 0) {
+		hi->conn_close |= has_token(v, "close");
+		hi->conn_keepalive |= has_token(v, "keep-alive");
+	} else if (strcasecmp(line, "Expect") == 0) {
+		hi->expect_continue = has_token(v, "100-continue");
+	} else if (strcasecmp(line, "Host") == 0) {
+		hi->hosts++;
+	}
+	return 0;
+}
+
+/* Split r->head (len bytes, NUL-terminated) into lines and parse them. */
+static int
+parse_head(struct http_req *r, size_t len, struct head_info *hi)
+{
+	char *line = r->head, *eol;
+	int nheaders = 0, rc;
+
+	if (memchr(r->head, '\0', len) != NULL)
+		return 400;
+	for (;;) {
+		eol = strstr(line, "\r\n");
+		if (eol == NULL)
+			return 400;
+		*eol = '\0';
+		if (strchr(line, '\r') || strchr(line, '\n'))
+			return 400;		/* bare CR or LF */
+		if (*line == '\0')
+			break;			/* end of head */
+		if (line == r->head)
+			rc = parse_request_line(r, line, hi);
+		else if (++nheaders > BOUNDS_HTTP_MAX_HEADERS)
+			rc = 431;
+		else
+			rc = parse_header(r, line, hi);
+		if (rc)
+			return rc;
+		line = eol + 2;
+	}
+	if (!hi->http10 && hi->hosts != 1)
+		return 400;
+	return 0;
+}
+
+static const char *
+status_msg(int status)
+{
+	switch (status) {
+	case 411: return "content-length required";
+	case 413: return "request body too large";
+	case 431: return "request headers too large";
+	default: return "bad request";
+	}
+}
+
+/* ---- connection state machine ---- */
+
+static void
+conn_dispatch(struct http_conn *c)
+{
+	struct http_req *r = c->req;
+
+	c->state = C_BUSY;
+	evtimer_del(c->timer);
+	bufferevent_disable(c->bev, EV_READ);
+	c->srv->o.handler(r, c->srv->o.arg);
+}
+
+/* A complete head is in the input buffer at [0, hlen). */
+static void
+conn_head(struct http_conn *c, size_t hlen)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct head_info hi;
+	struct http_req *r;
+	int rc;
+
+	memset(&hi, 0, sizeof(hi));
+	r = c->req = req_new(c);
+	if ((r->head = malloc(hlen + 1)) == NULL)
+		fatal("malloc");
+	evbuffer_remove(in, r->head, hlen);
+	r->head[hlen] = '\0';
+	if ((rc = parse_head(r, hlen, &hi)) != 0) {
+		conn_fail(c, rc, status_msg(rc));
+		return;
+	}
+	c->close_after = hi.conn_close || (hi.http10 && !hi.conn_keepalive);
+	c->keepalive_10 = hi.http10 && hi.conn_keepalive && !hi.conn_close;
+	if (hi.chunked || (!hi.has_cl && strcmp(r->method, "POST") == 0)) {
+		conn_fail(c, 411, status_msg(411));
+		return;
+	}
+	if (hi.content_length > (uint64_t)c->srv->o.max_body_bytes) {
+		conn_fail(c, 413, status_msg(413));
+		return;
+	}
+	c->body_need = (size_t)hi.content_length;
+	c->state = C_BODY;
+	if (hi.expect_continue && c->body_need > 0 && !hi.http10 &&
+	    evbuffer_get_length(in) < c->body_need)
+		bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+}
+
+static void
+conn_body(struct http_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct http_req *r = c->req;
+
+	if (evbuffer_get_length(in) < c->body_need)
+		return;
+	if ((r->body = malloc(c->body_need + 1)) == NULL)
+		fatal("malloc");
+	evbuffer_remove(in, r->body, c->body_need);
+	r->body[c->body_need] = '\0';
+	r->body_len = c->body_need;
+	conn_dispatch(c);
+}
+
+static void
+conn_process(struct http_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer_ptr pos;
+	size_t avail;
+
+	while (c->state == C_HEAD || c->state == C_BODY) {
+		if (c->state == C_BODY) {
+			conn_body(c);
+			if (c->state == C_BODY)
+				return;
+			continue;
+		}
+		avail = evbuffer_get_length(in);
+		if (avail == 0)
+			return;
+		if (c->req_start == 0) {
+			c->req_start = http_now_ms();
+			timer_arm(c, BOUNDS_HTTP_REQUEST_MS);
+		}
+		pos = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+		if (pos.pos < 0) {
+			if (avail > BOUNDS_HTTP_MAX_HEAD)
+				conn_fail(c, 431, status_msg(431));
+			return;
+		}
+		if ((size_t)pos.pos + 4 > BOUNDS_HTTP_MAX_HEAD) {
+			conn_fail(c, 431, status_msg(431));
+			return;
+		}
+		conn_head(c, (size_t)pos.pos + 4);
+	}
+}
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_conn *c = arg;
+
+	if (c->state == C_LINGER) {
+		evbuffer_drain(bufferevent_get_input(bev),
+		    evbuffer_get_length(bufferevent_get_input(bev)));
+		return;
+	}
+	conn_process(c);
+}
+
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_conn *c = arg;
+
+	(void)bev;
+	if (c->state != C_WRITE)
+		return;
+	if (c->close_after) {
+		/* Lingering close: see the file comment. */
+		shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+		c->state = C_LINGER;
+		bufferevent_enable(c->bev, EV_READ);
+		timer_arm(c, HTTP_LINGER_MS);
+		return;
+	}
+	c->state = C_HEAD;
+	c->req_start = 0;
+	timer_arm(c, BOUNDS_HTTP_IDLE_MS);
+	bufferevent_enable(c->bev, EV_READ);
+	conn_process(c);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct http_conn *c = arg;
+
+	(void)bev;
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
+		return;
+	if (c->state == C_BUSY && c->req != NULL) {
+		c->req->conn = NULL;	/* the handler still owns it */
+		c->req = NULL;
+	}
+	conn_free(c);
+}
+
+static void
+conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->state == C_LINGER ||
+	    (c->state == C_HEAD && c->req_start == 0)) {
+		conn_free(c);		/* idle keep-alive or linger done */
+		return;
+	}
+	if (c->state == C_HEAD || c->state == C_BODY)
+		conn_fail(c, 408, "request timeout");
+}
+
+static void
+conn_free(struct http_conn *c)
+{
+	if (c->req != NULL) {
+		if (c->state == C_BUSY)
+			c->req->conn = NULL;
+		else
+			req_free(c->req);
+	}
+	event_free(c->timer);
+	bufferevent_free(c->bev);
+	c->srv->nconns--;
+	free(c);
+}
+
+/* ---- accepting ---- */
+
+static void
+peer_to_text(const struct sockaddr *sa, char *out, size_t outlen)
+{
+	const void *a = NULL;
+
+	if (sa->sa_family == AF_INET)
+		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	if (a == NULL || inet_ntop(sa->sa_family, a, out, (socklen_t)outlen) == NULL)
+		snprintf(out, outlen, "unknown");
+}
+
+static void
+accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 25\r\n"
+	    "Retry-After: 1\r\nConnection: close\r\n\r\n"
+	    "{\"error\":\"server busy\"}\n";
+	struct http_server *s = arg;
+	struct http_conn *c;
+	int one = 1;
+
+	(void)lev;
+	(void)salen;
+	if (s->nconns >= BOUNDS_HTTP_MAX_CONNS) {
+		(void)!send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal("calloc");
+	c->srv = s;
+	peer_to_text(sa, c->peer_ip, sizeof(c->peer_ip));
+	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->timer = evtimer_new(s->base, conn_timer_cb, c);
+	if (c->bev == NULL || c->timer == NULL)
+		fatalx("http: out of memory for a connection");
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->state = C_HEAD;
+	s->nconns++;
+	timer_arm(c, BOUNDS_HTTP_IDLE_MS);
+}
+
+static void
+accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	(void)lev;
+	(void)arg;
+	/* EMFILE and friends: the connection cap keeps us below NOFILE;
+	 * anything else is transient. Keep serving. */
+	log_warn("http: accept");
+}
+
+struct http_server *
+http_server_new(struct event_base *base, int fd, const struct http_opts *o)
+{
+	struct http_server *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		fatal("calloc");
+	s->base = base;
+	s->o = *o;
+	s->lev = evconnlistener_new(base, accept_cb, s,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (s->lev == NULL)
+		fatalx("http: cannot listen");
+	evconnlistener_set_error_cb(s->lev, accept_error_cb);
+	return s;
+}
+
+void
+http_server_free(struct http_server *s)
+{
+	if (s == NULL)
+		return;
+	evconnlistener_free(s->lev);
+	free(s);
+}
+
+size_t
+http_server_conns(const struct http_server *s)
+{
+	return s->nconns;
+}

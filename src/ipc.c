@@ -1,0 +1,193 @@
+/*
+ * ipc.c: framing and fd passing between walkind's processes (see ipc.h).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "ipc.h"
+
+int
+ipc_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+ipc_read_all(int fd, void *p, size_t n)
+{
+	char *c = p;
+	ssize_t r;
+
+	while (n > 0) {
+		r = read(fd, c, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			errno = 0;
+		if (r <= 0)
+			return -1;
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+int
+ipc_send_frame(int fd, uint16_t type, uint16_t status, uint32_t seq,
+    const void *payload, uint32_t len)
+{
+	struct ipc_hdr h = { IPC_MAGIC, type, status, len, seq };
+	struct iovec iov[2];
+	size_t total = sizeof(h) + len, done = 0;
+	ssize_t w;
+
+	/* One writev for the common case; finish with plain writes. */
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = (void *)(uintptr_t)payload;
+	iov[1].iov_len = len;
+	do {
+		w = writev(fd, iov, 2);
+	} while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return -1;
+	done = (size_t)w;
+	if (done == total)
+		return 0;
+	if (done < sizeof(h)) {
+		if (ipc_write_all(fd, (char *)&h + done, sizeof(h) - done) == -1)
+			return -1;
+		done = sizeof(h);
+	}
+	return ipc_write_all(fd, (const char *)payload + (done - sizeof(h)),
+	    total - done);
+}
+
+int
+ipc_hdr_check(const struct ipc_hdr *h, uint16_t want_type, uint32_t max_len)
+{
+	if (h->magic != IPC_MAGIC || h->type != want_type || h->len > max_len)
+		return -1;
+	return 0;
+}
+
+int
+ipc_recv_frame(int fd, struct ipc_hdr *h, struct buf *b, uint32_t max_len)
+{
+	if (ipc_read_all(fd, h, sizeof(*h)) == -1)
+		return -1;
+	if (h->magic != IPC_MAGIC || h->len > max_len)
+		return -1;
+	buf_reset(b);
+	buf_reserve(b, h->len);
+	if (ipc_read_all(fd, b->data, h->len) == -1)
+		return -1;
+	b->len = h->len;
+	return 0;
+}
+
+int
+ipc_send_msg(int fd, const struct spawn_msg *m, const int *fds, int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 2)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { (void *)(uintptr_t)m, sizeof(*m) };
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	ssize_t w;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (nfds > 0) {
+		if (nfds > 2)
+			return -1;
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)nfds);
+	}
+	do {
+		w = sendmsg(fd, &msg, MSG_NOSIGNAL);
+	} while (w < 0 && errno == EINTR);
+	return w == (ssize_t)sizeof(*m) ? 0 : -1;
+}
+
+static void
+ipc_take_fds(struct msghdr *msg, int *fds, int maxfds, int *nfds)
+{
+	struct cmsghdr *cm;
+	int n, i, fd;
+
+	*nfds = 0;
+	for (cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + sizeof(int) * (size_t)i,
+			    sizeof(int));
+			if (*nfds < maxfds)
+				fds[(*nfds)++] = fd;
+			else
+				close(fd);
+		}
+	}
+}
+
+int
+ipc_recv_msg(int fd, struct spawn_msg *m, int *fds, int maxfds, int *nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { m, sizeof(*m) };
+	struct msghdr msg;
+	ssize_t r;
+	int i;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	do {
+		r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	} while (r < 0 && errno == EINTR);
+	*nfds = 0;
+	if (r == 0)
+		return 0;
+	if (r < 0)
+		return -1;
+	ipc_take_fds(&msg, fds, maxfds, nfds);
+	if (r != (ssize_t)sizeof(*m) || (msg.msg_flags & (MSG_TRUNC |
+	    MSG_CTRUNC)) || m->magic != IPC_MAGIC) {
+		for (i = 0; i < *nfds; i++)
+			close(fds[i]);
+		*nfds = 0;
+		return -1;
+	}
+	return 1;
+}

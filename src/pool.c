@@ -1,0 +1,549 @@
+/*
+ * pool.c: executors as seen from the front end (see pool.h).
+ *
+ * State of one executor: SPAWNING (asked the spawner, no fds yet) ->
+ * IDLE (on the LRU list, idle timer armed) <-> BUSY (one job in flight,
+ * deadline timer armed) -> gone. Every live executor counts against
+ * --pool-size. A walk-in needing an executor when the pool is full takes
+ * the least recently used idle one; if none is idle it waits on
+ * `slot_waiters` until one frees up, each of its jobs bounded by a
+ * timer that answers 503.
+ *
+ * Deadline: query_timeout_ms + BOUNDS_KILL_GRACE_MS after dispatch the
+ * executor is SIGKILLed through its pidfd and the job answered 408. The
+ * executor's own progress handler normally answers 408 first; the kill
+ * is for the one-function-call CPU bombs SQLite cannot interrupt.
+ *
+ * Lifetimes: a job is owned by its instance's queue, then by the
+ * executor running it, then freed after its reply. Replies go out
+ * through pool_reply_cb; nothing here touches an executor after a
+ * callback that may have removed it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/queue.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "bounds.h"
+#include "config.h"
+#include "http.h"
+#include "ipc.h"
+#include "json.h"
+#include "log.h"
+#include "pool.h"
+#include "registry.h"
+
+enum ex_state { EX_SPAWNING, EX_IDLE, EX_BUSY };
+
+struct job {
+	struct http_req		*req;
+	struct instance		*inst;
+	int			 create;
+	struct event		*timer;		/* wait in queue */
+	TAILQ_ENTRY(job)	 entry;
+	size_t			 sql_len;
+	char			 sql[];
+};
+
+struct executor {
+	struct instance		*inst;		/* NULL: orphan, being dropped */
+	enum ex_state		 state;
+	struct bufferevent	*bev;
+	int			 pidfd;
+	uint32_t		 seq;		/* spawn seq, then frame seq */
+	struct job		*job;		/* BUSY only */
+	struct event		*timer;		/* deadline or idle */
+	TAILQ_ENTRY(executor)	 lru;		/* IDLE only */
+	TAILQ_ENTRY(executor)	 spawning;	/* SPAWNING only */
+};
+
+static struct event_base	*p_base;
+static const struct config	*p_cfg;
+static pool_reply_cb		 p_reply;
+static int			 p_spawner = -1;
+static struct event		*p_spawner_ev;
+static uint32_t			 p_seq;
+static size_t			 p_live;
+static TAILQ_HEAD(, executor)	 p_idle = TAILQ_HEAD_INITIALIZER(p_idle);
+static TAILQ_HEAD(, executor)	 p_spawning = TAILQ_HEAD_INITIALIZER(p_spawning);
+static TAILQ_HEAD(, instance)	 p_waiters = TAILQ_HEAD_INITIALIZER(p_waiters);
+
+static void	inst_kick(struct instance *inst);
+static void	slots_kick(void);
+
+static void
+arm(struct event *ev, int64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000) };
+
+	evtimer_add(ev, &tv);
+}
+
+/* ---- jobs ---- */
+
+static void
+job_finish(struct job *j, int status, const char *msg_or_body, size_t len,
+    int is_body)
+{
+	struct instance *inst = j->inst;
+	struct buf b;
+
+	buf_init(&b);
+	if (!is_body) {
+		json_error(&b, msg_or_body);
+		msg_or_body = b.data;
+		len = b.len;
+	}
+	if (j->timer)
+		event_free(j->timer);
+	p_reply(j->req, inst, j->create, status, msg_or_body, len);
+	if (j->create && status != 200)
+		pool_remove_instance(inst);	/* a failed create leaves nothing */
+	buf_free(&b);
+	free(j);
+}
+
+static void
+job_unqueue(struct job *j)
+{
+	struct instance *inst = j->inst;
+
+	TAILQ_REMOVE(&inst->jobs, j, entry);
+	inst->njobs--;
+	if (inst->njobs == 0 && inst->waiting) {
+		TAILQ_REMOVE(&p_waiters, inst, wait_entry);
+		inst->waiting = 0;
+	}
+}
+
+static void
+job_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j = arg;
+
+	(void)fd;
+	(void)what;
+	job_unqueue(j);
+	job_finish(j, 503, "server busy", 0, 0);
+}
+
+/* ---- executors ---- */
+
+static void
+ex_free(struct executor *ex)
+{
+	if (ex->state == EX_IDLE)
+		TAILQ_REMOVE(&p_idle, ex, lru);
+	else if (ex->state == EX_SPAWNING)
+		TAILQ_REMOVE(&p_spawning, ex, spawning);
+	if (ex->inst && ex->inst->ex == ex)
+		ex->inst->ex = NULL;
+	if (ex->bev)
+		bufferevent_free(ex->bev);	/* closes: executor exits */
+	if (ex->pidfd != -1)
+		close(ex->pidfd);
+	event_free(ex->timer);
+	p_live--;
+	free(ex);
+}
+
+static void
+ex_kill(struct executor *ex)
+{
+	if (ex->pidfd != -1 && pidfd_send_signal(ex->pidfd, SIGKILL, NULL, 0) == -1
+	    && errno != ESRCH)
+		log_warn("pidfd_send_signal");
+}
+
+/* The executor is gone or must go: answer its job, then free it. */
+static void
+ex_fail(struct executor *ex, int status, const char *msg)
+{
+	struct instance *inst = ex->inst;
+	struct job *j = ex->job;
+	int removed = j && j->create;	/* a failed create removes inst */
+
+	ex->job = NULL;
+	ex_kill(ex);
+	ex_free(ex);
+	if (j)
+		job_finish(j, status, msg, 0, 0);
+	if (inst && !removed)
+		inst_kick(inst);
+	slots_kick();
+}
+
+/* The spawner could not start an executor: fail what waits for it. */
+static void
+ex_spawn_failed(struct executor *ex)
+{
+	struct instance *inst = ex->inst;
+	struct job *j;
+	int create;
+
+	ex_free(ex);
+	while (inst && (j = TAILQ_FIRST(&inst->jobs)) != NULL) {
+		create = j->create;
+		job_unqueue(j);
+		job_finish(j, 500, "internal error", 0, 0);
+		if (create)
+			break;			/* inst is gone */
+	}
+	slots_kick();
+}
+
+static void
+ex_make_idle(struct executor *ex)
+{
+	ex->state = EX_IDLE;
+	TAILQ_INSERT_TAIL(&p_idle, ex, lru);
+	arm(ex->timer, p_cfg->idle_timeout_ms);
+}
+
+static void
+ex_dispatch(struct executor *ex)
+{
+	struct instance *inst = ex->inst;
+	struct job *j = TAILQ_FIRST(&inst->jobs);
+	struct ipc_hdr h;
+
+	job_unqueue(j);
+	if (j->timer) {
+		event_free(j->timer);
+		j->timer = NULL;
+	}
+	if (ex->state == EX_IDLE)
+		TAILQ_REMOVE(&p_idle, ex, lru);
+	ex->state = EX_BUSY;
+	ex->job = j;
+	h.magic = IPC_MAGIC;
+	h.type = IPC_EXEC;
+	h.status = 0;
+	h.len = (uint32_t)j->sql_len;
+	h.seq = ++ex->seq;
+	bufferevent_write(ex->bev, &h, sizeof(h));
+	bufferevent_write(ex->bev, j->sql, j->sql_len);
+	arm(ex->timer, p_cfg->query_timeout_ms + BOUNDS_KILL_GRACE_MS);
+}
+
+static void
+ex_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct executor *ex = arg;
+
+	(void)fd;
+	(void)what;
+	if (ex->state == EX_BUSY)
+		ex_fail(ex, 408, "query timeout");
+	else if (ex->state == EX_IDLE) {
+		ex_free(ex);			/* idle timeout */
+		slots_kick();
+	}
+}
+
+/* A whole IPC_RESULT frame is buffered: answer the job. */
+static void
+ex_result(struct executor *ex, const struct ipc_hdr *h)
+{
+	struct evbuffer *in = bufferevent_get_input(ex->bev);
+	struct instance *inst = ex->inst;
+	struct job *j = ex->job;
+	int removed = j->create && h->status != 200;
+	char *body;
+
+	evbuffer_drain(in, sizeof(*h));
+	body = (char *)evbuffer_pullup(in, h->len);
+	ex->job = NULL;
+	evtimer_del(ex->timer);
+	ex_make_idle(ex);
+	job_finish(j, h->status, body ? body : "", h->len, 1);
+	if (removed) {				/* ex went with inst */
+		slots_kick();
+		return;
+	}
+	evbuffer_drain(in, h->len);
+	if (!TAILQ_EMPTY(&inst->jobs))
+		ex_dispatch(ex);
+	else
+		slots_kick();
+}
+
+static void
+ex_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct executor *ex = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint32_t max = (uint32_t)(p_cfg->max_result_bytes * 2 + 1048576);
+	struct ipc_hdr h;
+
+	if (evbuffer_get_length(in) < sizeof(h))
+		return;
+	evbuffer_copyout(in, &h, sizeof(h));
+	if (ex->state != EX_BUSY || ipc_hdr_check(&h, IPC_RESULT, max) == -1 ||
+	    h.seq != ex->seq || h.status < 200 || h.status > 599) {
+		log_warnx("executor %s: malformed reply, killed",
+		    ex->inst ? ex->inst->idstr : "-");
+		ex_fail(ex, 500, "internal error");
+		return;
+	}
+	if (evbuffer_get_length(in) < sizeof(h) + h.len)
+		return;
+	ex_result(ex, &h);
+}
+
+static void
+ex_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct executor *ex = arg;
+
+	(void)bev;
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
+		return;
+	if (ex->job)
+		log_warnx("executor %s died during a request",
+		    ex->inst ? ex->inst->idstr : "-");
+	ex_fail(ex, 500, "internal error");
+}
+
+/* ---- spawner ---- */
+
+static void
+spawn_for(struct instance *inst, int create)
+{
+	struct spawn_msg m;
+	struct executor *ex;
+
+	if ((ex = calloc(1, sizeof(*ex))) == NULL)
+		fatal("calloc");
+	ex->inst = inst;
+	ex->state = EX_SPAWNING;
+	ex->pidfd = -1;
+	ex->seq = ++p_seq;
+	ex->timer = evtimer_new(p_base, ex_timer_cb, ex);
+	TAILQ_INSERT_TAIL(&p_spawning, ex, spawning);
+	inst->ex = ex;
+	p_live++;
+	memset(&m, 0, sizeof(m));
+	m.magic = IPC_MAGIC;
+	m.type = SPAWN_EXEC;
+	m.seq = ex->seq;
+	m.flags = create ? SPAWN_F_CREATE : 0;
+	memcpy(m.id, inst->id, TOKEN_ID_BYTES);
+	m.created = inst->created;
+	m.expires = inst->expires;
+	if (ipc_send_msg(p_spawner, &m, NULL, 0) == -1)
+		fatal("spawner is gone");
+}
+
+static void
+spawned(struct spawn_msg *m, int *fds, int nfds)
+{
+	struct executor *ex;
+
+	TAILQ_FOREACH(ex, &p_spawning, spawning)
+		if (ex->seq == m->seq)
+			break;
+	if (ex == NULL)
+		fatalx("spawner: reply for an unknown request");
+	if (m->err != 0 || nfds != 2) {
+		errno = m->err;
+		log_warn("spawn executor");
+		while (nfds > 0)
+			close(fds[--nfds]);
+		ex_spawn_failed(ex);
+		return;
+	}
+	TAILQ_REMOVE(&p_spawning, ex, spawning);
+	ex->pidfd = fds[1];
+	evutil_make_socket_nonblocking(fds[0]);
+	ex->bev = bufferevent_socket_new(p_base, fds[0], BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(ex->bev, ex_read_cb, NULL, ex_event_cb, ex);
+	bufferevent_enable(ex->bev, EV_READ | EV_WRITE);
+	ex_make_idle(ex);
+	if (ex->inst == NULL) {		/* walk-in removed meanwhile */
+		ex_kill(ex);
+		ex_free(ex);
+		slots_kick();
+		return;
+	}
+	if (!TAILQ_EMPTY(&ex->inst->jobs))
+		ex_dispatch(ex);
+}
+
+static void
+spawner_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct spawn_msg m;
+	int fds[2], nfds, rc;
+
+	(void)what;
+	(void)arg;
+	for (;;) {
+		rc = ipc_recv_msg(fd, &m, fds, 2, &nfds);
+		if (rc == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (rc == 0)
+			fatalx("spawner exited");
+		if (rc == -1 || m.type != SPAWN_REPLY)
+			fatalx("spawner: malformed reply");
+		spawned(&m, fds, nfds);
+	}
+}
+
+/* ---- scheduling ---- */
+
+/* Take a pool slot for inst: a free one, or the LRU idle executor's. */
+static int
+slot_take(void)
+{
+	struct executor *victim;
+
+	if (p_live < (size_t)p_cfg->pool_size)
+		return 0;
+	if ((victim = TAILQ_FIRST(&p_idle)) == NULL)
+		return -1;
+	ex_free(victim);			/* evicted: it rolls back, exits */
+	return 0;
+}
+
+static void
+inst_kick(struct instance *inst)
+{
+	if (TAILQ_EMPTY(&inst->jobs))
+		return;
+	if (inst->ex != NULL) {
+		if (inst->ex->state == EX_IDLE)
+			ex_dispatch(inst->ex);
+		return;
+	}
+	if (slot_take() == 0) {
+		if (inst->waiting) {
+			TAILQ_REMOVE(&p_waiters, inst, wait_entry);
+			inst->waiting = 0;
+		}
+		spawn_for(inst, TAILQ_FIRST(&inst->jobs)->create);
+	} else if (!inst->waiting) {
+		TAILQ_INSERT_TAIL(&p_waiters, inst, wait_entry);
+		inst->waiting = 1;
+	}
+}
+
+/* A slot may have freed up: serve walk-ins waiting for one. */
+static void
+slots_kick(void)
+{
+	struct instance *inst;
+
+	while ((inst = TAILQ_FIRST(&p_waiters)) != NULL) {
+		if (p_live >= (size_t)p_cfg->pool_size && TAILQ_EMPTY(&p_idle))
+			return;
+		inst_kick(inst);
+		if (inst->waiting)
+			return;
+	}
+}
+
+void
+pool_submit(struct instance *inst, struct http_req *req, const char *sql,
+    size_t sql_len, int create)
+{
+	struct job *j;
+	int64_t wait;
+
+	if ((j = calloc(1, sizeof(*j) + sql_len + 1)) == NULL)
+		fatal("calloc");
+	j->req = req;
+	j->inst = inst;
+	j->create = create;
+	j->sql_len = sql_len;
+	memcpy(j->sql, sql, sql_len);
+	if (inst->njobs >= BOUNDS_QUEUE_PER_WALKIN) {
+		job_finish(j, 503, "server busy", 0, 0);
+		return;
+	}
+	/* Behind our own busy executor we may wait out its deadline. */
+	wait = BOUNDS_QUEUE_WAIT_MS + (inst->ex ? p_cfg->query_timeout_ms +
+	    BOUNDS_KILL_GRACE_MS : 0);
+	j->timer = evtimer_new(p_base, job_timeout_cb, j);
+	arm(j->timer, wait);
+	TAILQ_INSERT_TAIL(&inst->jobs, j, entry);
+	inst->njobs++;
+	inst_kick(inst);
+}
+
+void
+pool_remove_dir(const unsigned char *id)
+{
+	struct spawn_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.magic = IPC_MAGIC;
+	m.type = SPAWN_REMOVE;
+	memcpy(m.id, id, TOKEN_ID_BYTES);
+	if (ipc_send_msg(p_spawner, &m, NULL, 0) == -1)
+		fatal("spawner is gone");
+}
+
+void
+pool_remove_instance(struct instance *inst)
+{
+	struct executor *ex = inst->ex;
+	struct job *j;
+
+	if (ex != NULL) {
+		inst->ex = NULL;
+		ex->inst = NULL;
+		if (ex->state != EX_SPAWNING) {
+			j = ex->job;
+			ex->job = NULL;
+			ex_kill(ex);
+			ex_free(ex);
+			if (j)
+				job_finish(j, 404, "instance not found", 0, 0);
+		}
+		/* SPAWNING: freed when the spawner answers. */
+	}
+	while ((j = TAILQ_FIRST(&inst->jobs)) != NULL) {
+		job_unqueue(j);
+		j->create = 0;
+		job_finish(j, 404, "instance not found", 0, 0);
+	}
+	pool_remove_dir(inst->id);
+	registry_remove(inst);
+}
+
+size_t
+pool_live(void)
+{
+	return p_live;
+}
+
+void
+pool_shutdown(void)
+{
+	struct executor *ex;
+
+	while ((ex = TAILQ_FIRST(&p_idle)) != NULL)
+		ex_free(ex);
+}
+
+void
+pool_init(struct event_base *base, const struct config *cfg, int spawner_fd,
+    pool_reply_cb reply)
+{
+	p_base = base;
+	p_cfg = cfg;
+	p_reply = reply;
+	p_spawner = spawner_fd;
+	evutil_make_socket_nonblocking(spawner_fd);
+	p_spawner_ev = event_new(base, spawner_fd, EV_READ | EV_PERSIST,
+	    spawner_read_cb, NULL);
+	event_add(p_spawner_ev, NULL);
+}

@@ -1,0 +1,203 @@
+/*
+ * spawner.c: instance directories and executor processes.
+ *
+ * Single-threaded, blocking: one SPAWN or REMOVE message at a time from
+ * the front end (SOCK_SEQPACKET, ipc.h). SIGCHLD is ignored, so the
+ * kernel reaps executors: no zombies whatever way they die. Executors
+ * get PR_SET_PDEATHSIG(SIGKILL), and so does the spawner itself with
+ * respect to the front end, so nothing outlives the daemon.
+ *
+ * An executor is handed back to the front end as two fds: its socket and
+ * a pidfd, which lets the front end SIGKILL it at the deadline without
+ * any risk of hitting a recycled pid.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bounds.h"
+#include "config.h"
+#include "executor.h"
+#include "ipc.h"
+#include "log.h"
+#include "registry.h"
+#include "sandbox.h"
+#include "spawner.h"
+#include "sqlconn.h"
+
+static const struct config	*sp_cfg;
+static int			 sp_fd = -1;
+
+static void
+instance_dir(const uint8_t id[TOKEN_ID_BYTES], char *out, size_t outlen)
+{
+	char idstr[37];
+
+	token_id_str(id, idstr);
+	snprintf(out, outlen, "%s/instances/%s", sp_cfg->data_dir, idstr);
+}
+
+static int
+write_meta(const char *dir, int64_t created, int64_t expires)
+{
+	char path[4300], tmp[4300], text[128];
+	int fd, n, rc = -1;
+
+	if ((n = registry_meta_format(text, sizeof(text), created, expires)) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/meta", dir);
+	snprintf(tmp, sizeof(tmp), "%s/meta.tmp", dir);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1)
+		return -1;
+	if (ipc_write_all(fd, text, (size_t)n) == 0)
+		rc = 0;
+	close(fd);
+	/* rename: a crash leaves either no meta (orphan, removed at start)
+	 * or a whole one. */
+	if (rc == 0 && rename(tmp, path) == -1)
+		rc = -1;
+	return rc;
+}
+
+static int
+remove_tree(const char *dir)
+{
+	struct dirent *de;
+	char path[4400];
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		/* Instance directories are flat: only SQLite's files. */
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) == -1 && errno != ENOENT)
+			log_warn("unlink %s", de->d_name);
+	}
+	closedir(d);
+	return rmdir(dir);
+}
+
+static pid_t
+fork_executor(const char *dir, int *sock_out)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		close(sp_fd);
+		executor_main(sp_cfg, dir, sv[1]);
+	}
+	close(sv[1]);
+	*sock_out = sv[0];
+	return pid;
+}
+
+static void
+handle_spawn(struct spawn_msg *m)
+{
+	char dir[4200];
+	int fds[2] = { -1, -1 };
+	pid_t pid;
+
+	instance_dir(m->id, dir, sizeof(dir));
+	m->type = SPAWN_REPLY;
+	m->err = 0;
+	if ((m->flags & SPAWN_F_CREATE) && (mkdir(dir, 0700) == -1 ||
+	    write_meta(dir, m->created, m->expires) == -1)) {
+		m->err = errno ? errno : EIO;
+		log_warn("create instance");
+		remove_tree(dir);
+	} else if ((pid = fork_executor(dir, &fds[0])) == -1) {
+		m->err = errno;
+		log_warn("fork executor");
+	} else if ((fds[1] = pidfd_open(pid, 0)) == -1) {
+		m->err = errno;
+		log_warn("pidfd_open");
+		kill(pid, SIGKILL);
+	} else {
+		m->pid = (int32_t)pid;
+	}
+	if (ipc_send_msg(sp_fd, m, fds, m->err ? 0 : 2) == -1)
+		fatal("spawner: reply");
+	if (fds[0] != -1)
+		close(fds[0]);
+	if (fds[1] != -1)
+		close(fds[1]);
+}
+
+static void
+spawner_loop(void)
+{
+	struct spawn_msg m;
+	char dir[4200];
+	int fds[2], nfds, rc;
+
+	for (;;) {
+		rc = ipc_recv_msg(sp_fd, &m, fds, 2, &nfds);
+		if (rc == 0)
+			exit(0);		/* front end gone */
+		if (rc == -1 || nfds != 0)
+			fatalx("spawner: malformed message");
+		if (m.type == SPAWN_EXEC)
+			handle_spawn(&m);
+		else if (m.type == SPAWN_REMOVE) {
+			instance_dir(m.id, dir, sizeof(dir));
+			if (remove_tree(dir) == -1)
+				log_warn("remove instance");
+		} else
+			fatalx("spawner: unknown message %u", m.type);
+	}
+}
+
+int
+spawner_start(const struct config *cfg, pid_t *pid)
+{
+	struct sandbox_params sp = { cfg, NULL };
+	pid_t parent = getpid();
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		fatal("spawner socketpair");
+	if ((*pid = fork()) == -1)
+		fatal("fork spawner");
+	if (*pid > 0) {
+		close(sv[1]);
+		return sv[0];
+	}
+	close(sv[0]);
+	sp_fd = sv[1];
+	sp_cfg = cfg;
+	log_init("spawner", cfg->verbose);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(1);
+	signal(SIGCHLD, SIG_IGN);	/* kernel reaps executors */
+	signal(SIGPIPE, SIG_IGN);
+	if (sqlconn_global_init(cfg->max_memory - BOUNDS_HEAP_SLACK) == -1)
+		fatalx("sqlite initialisation failed");
+	if (sandbox_prepare(SANDBOX_SPAWNER, &sp) == -1)
+		fatalx("spawner sandbox");
+	sandbox_enter(SANDBOX_SPAWNER);
+	spawner_loop();
+	_exit(0);
+}
