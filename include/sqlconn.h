@@ -3,9 +3,11 @@
  *
  * sqlconn_open applies, in order: open (no URI, NOFOLLOW), db_config
  * (DEFENSIVE, no extensions, no fts3 tokenizer, trusted_schema off),
- * pragmas (mmap off, temp_store memory, cell_size_check, DELETE journal),
- * max_page_count from the real page size, sqlite3_limit for every limit in
- * bounds.h, the deadline progress handler, and the authorizer last.
+ * pragmas (mmap off, temp_store memory, cell_size_check, DELETE journal,
+ * synchronous FULL), max_page_count from the real page size,
+ * sqlite3_limit for every limit in bounds.h, the deadline progress
+ * handler, failing stand-ins for printf/format, and the authorizer last.
+ * docs/sql-policy.md is the reader's version of the policy.
  */
 #ifndef WALKIND_SQLCONN_H
 #define WALKIND_SQLCONN_H
@@ -39,13 +41,20 @@ struct sqlite3 *sqlconn_db(struct sqlconn *c);	/* borrowed, lives as c */
 
 /* Progress handler interrupts once now_ms() passes this; 0 = none. */
 void	sqlconn_set_deadline(struct sqlconn *c, int64_t deadline_mono_ms);
-/* 1 if the progress handler interrupted since the last set_deadline. */
+/*
+ * 1 if the progress handler interrupted since the last set_deadline. The
+ * handler runs every BOUNDS_PROGRESS_OPS VM steps; it cannot stop a
+ * single long function call, so the executor's parent must still kill.
+ */
 int	sqlconn_timed_out(const struct sqlconn *c);
 
 /*
- * What the authorizer last denied since sqlconn_clear_denied, in the
- * form used after "forbidden sql keyword: " (e.g. "ATTACH",
- * "load_extension", "PRAGMA max_page_count"), or NULL.
+ * What the authorizer (or a printf/format stand-in) first denied since
+ * sqlconn_clear_denied, in the form used after "forbidden sql keyword: "
+ * (e.g. "ATTACH", "VACUUM", "TEMP", "load_extension", "fts3",
+ * "PRAGMA max_page_count"), or NULL. The string lives in c until the next
+ * clear. Clear before each statement's prepare: it also ends the ALTER
+ * TABLE window in which SQLite's own nested SQL may call printf.
  */
 const char *sqlconn_denied(const struct sqlconn *c);
 void	sqlconn_clear_denied(struct sqlconn *c);

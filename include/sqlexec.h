@@ -30,7 +30,10 @@ struct sqlexec_limits {
  *   408 {"error":"query timeout"}
  *   507 {"error":"instance storage quota exceeded"} (SQLITE_FULL)
  *   500 {"error":"internal error"} (I/O error, corruption, misuse)
- * sql must not contain NUL (the front end rejects it).
+ * rows_affected sums sqlite3_changes64() over the request's top-level
+ * INSERT/REPLACE/UPDATE/DELETE statements (trigger changes not counted).
+ * An open transaction stays open for the next request. sql must not
+ * contain NUL (the front end rejects it; here it is a 400 too).
  */
 int	sqlexec_run(struct sqlconn *c, const char *sql, size_t len,
 	    const struct sqlexec_limits *lim, struct buf *out);

@@ -408,7 +408,10 @@ frontend_run(const struct config *cfg, int listen_fd, int spawner_fd,
 	log_info("listening on %s:%d, sandbox: %s", cfg->listen_host,
 	    cfg->listen_port, sandbox_status());
 	event_base_dispatch(fe_base);
-	pool_shutdown();
+	for (i = 0; i < 4; i++)
+		event_del(sigs[i]);
+	pool_shutdown();		/* closes executors, then the spawner */
+	waitpid(spawner_pid, NULL, 0);
 	http_server_free(fe_http);
 	for (i = 0; i < 4; i++)
 		event_free(sigs[i]);

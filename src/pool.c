@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -62,6 +63,7 @@ struct executor {
 	struct event		*timer;		/* deadline or idle */
 	TAILQ_ENTRY(executor)	 lru;		/* IDLE only */
 	TAILQ_ENTRY(executor)	 spawning;	/* SPAWNING only */
+	TAILQ_ENTRY(executor)	 all;		/* every live executor */
 };
 
 static struct event_base	*p_base;
@@ -73,6 +75,7 @@ static uint32_t			 p_seq;
 static size_t			 p_live;
 static TAILQ_HEAD(, executor)	 p_idle = TAILQ_HEAD_INITIALIZER(p_idle);
 static TAILQ_HEAD(, executor)	 p_spawning = TAILQ_HEAD_INITIALIZER(p_spawning);
+static TAILQ_HEAD(, executor)	 p_all = TAILQ_HEAD_INITIALIZER(p_all);
 static TAILQ_HEAD(, instance)	 p_waiters = TAILQ_HEAD_INITIALIZER(p_waiters);
 
 static void	inst_kick(struct instance *inst);
@@ -150,6 +153,7 @@ ex_free(struct executor *ex)
 	if (ex->pidfd != -1)
 		close(ex->pidfd);
 	event_free(ex->timer);
+	TAILQ_REMOVE(&p_all, ex, all);
 	p_live--;
 	free(ex);
 }
@@ -328,6 +332,7 @@ spawn_for(struct instance *inst, int create)
 	ex->seq = ++p_seq;
 	ex->timer = evtimer_new(p_base, ex_timer_cb, ex);
 	TAILQ_INSERT_TAIL(&p_spawning, ex, spawning);
+	TAILQ_INSERT_TAIL(&p_all, ex, all);
 	inst->ex = ex;
 	p_live++;
 	memset(&m, 0, sizeof(m));
@@ -529,9 +534,31 @@ void
 pool_shutdown(void)
 {
 	struct executor *ex;
+	struct job *j;
 
-	while ((ex = TAILQ_FIRST(&p_idle)) != NULL)
+	/* Closing the sockets makes each executor roll back and exit;
+	 * a busy one is killed (its request gets no reply: we are going). */
+	while ((ex = TAILQ_FIRST(&p_all)) != NULL) {
+		if ((j = ex->job) != NULL) {
+			ex->job = NULL;
+			ex_kill(ex);
+			j->req->conn = NULL;
+			job_finish(j, 503, "server busy", 0, 0);
+		}
+		if (ex->state == EX_SPAWNING)
+			TAILQ_REMOVE(&p_spawning, ex, spawning);
+		ex->state = EX_BUSY;		/* off every list but p_all */
+		/* bufferevent_free defers the close to the loop, which has
+		 * stopped: shut the socket down so the executor sees EOF. */
+		if (ex->bev)
+			shutdown(bufferevent_getfd(ex->bev), SHUT_RDWR);
+		if (ex->inst)
+			ex->inst->ex = NULL;
+		ex->inst = NULL;
 		ex_free(ex);
+	}
+	event_free(p_spawner_ev);
+	close(p_spawner);
 }
 
 void

@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bounds.h"
@@ -155,8 +156,13 @@ spawner_loop(void)
 
 	for (;;) {
 		rc = ipc_recv_msg(sp_fd, &m, fds, 2, &nfds);
-		if (rc == 0)
-			exit(0);		/* front end gone */
+		if (rc == 0) {
+			/* Front end closing: executors see EOF on their
+			 * sockets and exit; wait so none is left behind. */
+			while (wait(NULL) != -1 || errno == EINTR)
+				;
+			exit(0);
+		}
 		if (rc == -1 || nfds != 0)
 			fatalx("spawner: malformed message");
 		if (m.type == SPAWN_EXEC)

@@ -15,7 +15,9 @@
  *  4. pragmas: mmap off, temp store in memory (temp files escape both the
  *     byte cap and the jail), cell_size_check, a DELETE journal (an
  *     executor may be SIGKILLed mid-write: the hot journal rolls the
- *     transaction back on the next open), synchronous FULL. Then
+ *     transaction back on the next open), synchronous OFF (a
+ *     process crash loses nothing committed; power loss is out of scope,
+ *     see README "Durability"). Then
  *     max_page_count = max_db_bytes / page_size, on every open, because
  *     the cap counts pages and is not stored in the file.
  *  5. sqlite3_limit for every limit in bounds.h (each read back).
@@ -136,7 +138,8 @@ static const struct sqlconn_rule sqlconn_policy[] = {
 	 * ATTACH reaches host files, other walk-ins and shared in-memory
 	 * databases; it is also how VACUUM and VACUUM INTO '<path>' work
 	 * (nested "ATTACH '<path>'", with '' for plain VACUUM). All denied;
-	 * LIMIT_ATTACHED=0 blocks them a second time.
+	 * LIMIT_ATTACHED=0 blocks them a second time. p1 "" is reported as
+	 * VACUUM; sqlexec refines the name by phase (prepare vs step).
 	 */
 	[SQLITE_ATTACH]			= { SQLCONN_ATTACH, NULL },
 	[SQLITE_DETACH]			= { SQLCONN_DENY, "DETACH" },
@@ -153,8 +156,8 @@ static const struct sqlconn_rule sqlconn_policy[] = {
 
 /*
  * PRAGMA allowlist (p1 = name, p2 = argument or NULL for a plain read).
- * Table-valued pragma_xxx(...) run "PRAGMA xxx=arg" internally and get
- * the same check. Everything not listed is denied, notably: page_size=,
+ * Table-valued pragma_xxx(...) prepare a nested PRAGMA while stepping
+ * and get the same check. Everything not listed is denied, notably: page_size=,
  * max_page_count= (lift the byte cap 16x / entirely), journal_mode=
  * (WAL adds mmap'd -shm files, OFF/MEMORY lose crash safety), mmap_size,
  * temp_store, cache_size, synchronous, locking_mode, auto_vacuum,
@@ -289,10 +292,19 @@ sqlconn_check_function(struct sqlconn *c, const char *name)
 }
 
 /*
+ * The temp schema's own table under its four names. Users cannot create
+ * tables named sqlite_*, so in schema "temp" these are always it.
+ */
+static const char *const sqlconn_temp_schema[] = {
+	"sqlite_temp_master", "sqlite_temp_schema",
+	"sqlite_master", "sqlite_schema",
+};
+
+/*
  * Any action on the temp schema is denied: objects there are outside
- * max_page_count. ALTER TABLE's nested SQL reads and rewrites
- * sqlite_temp_master (views and triggers in temp that name the table);
- * that table is empty here and read-only to users, so those two actions
+ * max_page_count. ALTER TABLE's nested SQL reads and rewrites the temp
+ * schema table (views and triggers in temp that name the table); that
+ * table is empty here and read-only to users, so READ and UPDATE of it
  * are let through. ALTER_TABLE itself carries the schema in p1 and a
  * column name in p3, so it is checked on p1.
  */
@@ -304,7 +316,8 @@ sqlconn_temp_denied(int action, const char *p1, const char *p3)
 	if (db == NULL || strcasecmp(db, "temp") != 0)
 		return 0;
 	if ((action == SQLITE_READ || action == SQLITE_UPDATE) &&
-	    p1 != NULL && strcmp(p1, "sqlite_temp_master") == 0)
+	    sqlconn_in_list(p1, sqlconn_temp_schema,
+	    NELEM(sqlconn_temp_schema)))
 		return 0;
 	return 1;
 }
@@ -335,7 +348,9 @@ sqlconn_authorize(void *arg, int action, const char *p1, const char *p2,
 	case SQLCONN_PRAGMA:
 		return sqlconn_check_pragma(c, p1, p2);
 	case SQLCONN_FUNCTION:
-		return p2 == NULL ? SQLITE_OK : sqlconn_check_function(c, p2);
+		if (p2 == NULL)
+			return sqlconn_deny(c, "function", NULL);
+		return sqlconn_check_function(c, p2);
 	case SQLCONN_VTABLE:
 		if (sqlconn_in_list(p2, sqlconn_modules, NELEM(sqlconn_modules)))
 			return SQLITE_OK;
@@ -466,7 +481,7 @@ sqlconn_pragmas_apply(sqlite3 *db)
 	int ok = 0;
 
 	if (sqlite3_exec(db, "PRAGMA mmap_size=0; PRAGMA temp_store=MEMORY; "
-	    "PRAGMA cell_size_check=ON; PRAGMA synchronous=FULL",
+	    "PRAGMA cell_size_check=ON; PRAGMA synchronous=OFF",
 	    NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	/* The pragma answers the mode in force; insist on "delete". */
@@ -638,6 +653,7 @@ sqlconn_close(struct sqlconn *c)
 {
 	if (c == NULL)
 		return;
+	c->deadline_ms = 0;	/* a past deadline must not stop the rollback */
 	/* Do not leave a half transaction to the hot-journal path. */
 	if (!sqlite3_get_autocommit(c->db) &&
 	    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)

@@ -60,7 +60,7 @@ sqlexec_skip_space(const char *p)
 {
 	for (;;) {
 		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
-		    *p == '\f' || *p == ';')
+		    *p == '\v' || *p == '\f' || *p == ';')
 			p++;
 		else if (p[0] == '-' && p[1] == '-') {
 			while (*p != '\0' && *p != '\n')
@@ -94,9 +94,26 @@ sqlexec_is_dml(const char *text)
 	return 0;
 }
 
-/* Replace out with the error reply for rc; returns the HTTP status. */
+/*
+ * SQLite runs VACUUM and VACUUM INTO as a nested ATTACH while stepping,
+ * which the authorizer cannot tell from a typed ATTACH (ATTACH '' looks
+ * exactly like plain VACUUM). The phase can: a typed ATTACH is denied
+ * while preparing, VACUUM's while stepping.
+ */
+static const char *
+sqlexec_denied_name(const char *denied, int stepping)
+{
+	if (strcmp(denied, "ATTACH") == 0 || strcmp(denied, "VACUUM") == 0)
+		return stepping ? "VACUUM" : "ATTACH";
+	return denied;
+}
+
+/*
+ * Replace out with the error reply for rc, which came from
+ * sqlite3_step if `stepping`, else from prepare. Returns the status.
+ */
 static int
-sqlexec_fail(struct sqlexec_run *r, int rc)
+sqlexec_fail(struct sqlexec_run *r, int rc, int stepping)
 {
 	struct buf msg;
 	const char *denied = sqlconn_denied(r->c);
@@ -108,7 +125,8 @@ sqlexec_fail(struct sqlexec_run *r, int rc)
 	}
 	if (denied != NULL && (prim == SQLITE_AUTH || prim == SQLITE_ERROR)) {
 		buf_init(&msg);
-		buf_printf(&msg, "forbidden sql keyword: %s", denied);
+		buf_printf(&msg, "forbidden sql keyword: %s",
+		    sqlexec_denied_name(denied, stepping));
 		json_error(r->out, buf_cstr(&msg));
 		buf_free(&msg);
 		return 400;
@@ -251,7 +269,7 @@ sqlexec_stmt(struct sqlexec_run *r, sqlite3_stmt *st, const char *text)
 	if (ncol > 0)
 		buf_addc(r->out, ']');
 	if (rc != SQLITE_DONE)
-		return sqlexec_fail(r, rc);
+		return sqlexec_fail(r, rc, 1);
 	if (dml)
 		r->changes += sqlite3_changes64(r->db);
 	return 200;
@@ -297,7 +315,7 @@ sqlexec_all(struct sqlexec_run *r, const char *p, int64_t deadline)
 		sqlconn_clear_denied(r->c);
 		rc = sqlite3_prepare_v3(r->db, p, -1, 0, &st, &tail);
 		if (rc != SQLITE_OK)
-			return sqlexec_fail(r, rc);
+			return sqlexec_fail(r, rc, 0);
 		if (st == NULL) {		/* only blanks and comments */
 			if (tail == NULL || tail <= p)
 				break;
