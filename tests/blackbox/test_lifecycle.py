@@ -1,0 +1,282 @@
+"""
+test_lifecycle.py: walk-in lifetime and processes: the fixed TTL and the
+sweeper, restart survival, foreign-key tokens, executor crash and respawn,
+idle exit, pool eviction and a full pool.
+"""
+
+import os
+import signal
+import threading
+import time
+
+import harness
+from harness import (Group, check, eq, expect_error, expect_ok, descendants, wait_until,
+		     _cmdline, retry_after)
+
+ttl = Group("ttl", ["--ttl", "3"])
+restart = Group("restart")
+crash = Group("crash", ["--idle-timeout-ms", "1500"])
+pool = Group("pool", ["--pool-size", "2", "--idle-timeout-ms", "60000"])
+busy = Group("pool-busy", ["--pool-size", "1", "--query-timeout-ms", "3000",
+			   "--idle-timeout-ms", "60000"])
+
+SPIN = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c"
+
+
+def find_executor(d, uuid, wait=2.0):
+	"""pids whose argv/comm names the walk-in; fail with a process list if none."""
+	pids = wait_until(lambda: d.executors(uuid), wait)
+	if not pids:
+		procs = [(p, _cmdline(p)) for p in descendants(d.proc.pid)]
+		raise AssertionError(f"no process names walk-in {uuid} in its argv or open "
+				     f"files; daemon children: {procs}")
+	return pids
+
+
+# ---------------------------------------------------------------- TTL, sweeper
+
+@ttl.case
+def ttl_fixed_then_expiry_and_sweep(d):
+	t0 = time.time()
+	tok, uid, r = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(1)")
+	check(uid is not None, "no instance directory")
+	T = r.ttl
+	check(int(t0) + 2 <= T <= int(time.time()) + 4, f"X-Walkin-TTL {T} is not now + 3 ({t0:.1f})")
+	time.sleep(1.2)
+	r2 = d.sql("SELECT x FROM t", token=tok)
+	eq(expect_ok(r2)["rows"], [[1]], "rows")
+	eq(r2.ttl, T, "X-Walkin-TTL after use")
+	time.sleep(max(0.0, T + 1.2 - time.time()))
+	expect_error(d.sql("SELECT x FROM t", token=tok), 404, "instance not found")
+	gone = wait_until(lambda: not os.path.exists(d.path("instances", uid)),
+			  T + 31 - time.time(), 0.25)
+	check(gone, f"DATA/instances/{uid} still present {time.time() - T:.0f} s after expiry")
+	swept = time.time() - T
+	check(wait_until(lambda: not d.executors(uid), 3.0),
+	      f"executor of the swept walk-in still alive: {d.executors(uid)}")
+	expect_error(d.sql("SELECT 1", token=tok), 404, "instance not found")
+	d.state["swept_after"] = swept
+
+
+@ttl.case
+def service_fine_after_sweep(d):
+	tok, _, r = d.create("SELECT 1")
+	expect_ok(d.sql("SELECT 2", token=tok))
+
+
+# ---------------------------------------------------------------- restart
+
+def secrets(d):
+	out = {}
+	for f in sorted(os.listdir(d.path("secrets"))):
+		with open(d.path("secrets", f), "rb") as fh:
+			out[f] = fh.read()
+	return out
+
+
+@restart.case
+def restart_survival(d):
+	ta, ua, ra = d.create("CREATE TABLE t(x); INSERT INTO t VALUES('kept-a')")
+	tb, ub, rb = d.create("CREATE TABLE t(x); INSERT INTO t VALUES('kept-b')")
+	expect_ok(d.sql("INSERT INTO t VALUES('kept-a2')", token=ta))
+	keys = secrets(d)
+	d.restart()	# a dirty stop is reported by restart/clean-shutdown
+	eq(secrets(d), keys, "DATA/secrets after restart")
+	r = d.sql("SELECT x FROM t ORDER BY x", token=ta)
+	eq(expect_ok(r)["rows"], [["kept-a"], ["kept-a2"]], "walk-in A after restart")
+	eq(r.ttl, ra.ttl, "X-Walkin-TTL of A after restart")
+	r = d.sql("SELECT x FROM t", token=tb)
+	eq(expect_ok(r)["rows"], [["kept-b"]], "walk-in B after restart")
+	tc, _, _ = d.create("CREATE TABLE t(x)")
+	expect_ok(d.sql("SELECT * FROM t", token=tc))
+
+
+@restart.case
+def token_from_other_node_404(d):
+	other = harness.Daemon(["--rate-requests", "0"])
+	try:
+		other.start()
+		tok_other, _, _ = other.create("CREATE TABLE t(x)")
+		tok_here, _, _ = d.create("CREATE TABLE t(x)")
+		expect_error(d.sql("SELECT 1", token=tok_other), 404, "instance not found")
+		expect_error(other.sql("SELECT 1", token=tok_here), 404, "instance not found")
+		other.stop()
+		check(not other.problems, f"second daemon: {other.problems}")
+	finally:
+		other.cleanup()
+
+
+# ---------------------------------------------------------------- crash, idle
+
+def kill_all(pids):
+	for p in pids:
+		try:
+			os.kill(p, signal.SIGKILL)
+		except OSError:
+			pass
+
+
+@crash.case
+def executor_kill9_between_requests(d):
+	tok, uid, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES('before')")
+	expect_ok(d.sql("INSERT INTO t VALUES('acked')", token=tok))
+	pids = find_executor(d, uid)
+	kill_all(pids)
+	check(wait_until(lambda: not set(pids) & set(d.executors(uid)), 3.0),
+	      "executor survived SIGKILL")
+	r = d.sql("SELECT x FROM t ORDER BY rowid", token=tok)
+	eq(expect_ok(r)["rows"], [["before"], ["acked"]], "rows after executor kill")
+	new = find_executor(d, uid)
+	check(not set(new) & set(pids), "same executor pid after kill")
+
+
+@crash.case
+def executor_kill9_in_flight(d):
+	tok, uid, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(1)")
+	other, _, _ = d.create("CREATE TABLE o(y); INSERT INTO o VALUES(2)")
+	pids = find_executor(d, uid)
+	res = {}
+
+	def spin():
+		try:
+			res["r"] = d.sql(SPIN, token=tok)
+		except OSError as e:
+			res["e"] = e
+	th = threading.Thread(target=spin)
+	th.start()
+	time.sleep(0.5)
+	kill_all(find_executor(d, uid))
+	t0 = time.time()
+	th.join(10)
+	check("r" in res, f"in-flight request got no response: {res.get('e')}")
+	expect_error(res["r"], 500, "internal error")
+	check(time.time() - t0 < 2.0, f"500 came {time.time() - t0:.1f} s after the kill")
+	eq(expect_ok(d.sql("SELECT y FROM o", token=other))["rows"], [[2]], "other walk-in")
+	eq(expect_ok(d.sql("SELECT x FROM t", token=tok))["rows"], [[1]], "rows after crash")
+	check(not set(pids) & set(d.executors(uid)), "killed executor still listed")
+
+
+@crash.case
+def no_zombies(d):
+	time.sleep(0.5)
+	z = [(p, _cmdline(p)) for p, (state, _) in descendants(d.proc.pid).items() if state == "Z"]
+	check(not z, f"zombie children: {z}")
+
+
+@crash.case
+def idle_executor_exits(d):
+	tok, uid, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(1)")
+	find_executor(d, uid)
+	check(wait_until(lambda: not d.executors(uid), 6.0, 0.2),
+	      f"executor still alive 6 s after its last request (--idle-timeout-ms 1500): "
+	      f"{d.executors(uid)}")
+	eq(expect_ok(d.sql("SELECT x FROM t", token=tok))["rows"], [[1]], "rows after respawn")
+
+
+@crash.case
+def open_transaction_rolled_back_on_idle_exit(d):
+	tok, uid, _ = d.create("CREATE TABLE t(x)")
+	expect_ok(d.sql("BEGIN; INSERT INTO t VALUES(1)", token=tok))
+	if not wait_until(lambda: not d.executors(uid), 6.0, 0.2):
+		raise AssertionError("executor did not exit after idle timeout")
+	eq(expect_ok(d.sql("SELECT count(*) FROM t", token=tok))["rows"], [[0]],
+	   "rows after idle exit with an open transaction")
+
+
+# ---------------------------------------------------------------- pool
+
+@pool.case
+def pool_eviction_three_walkins(d):
+	ws = []
+	for name in ("A", "B", "C"):
+		tok, uid, _ = d.create(f"CREATE TABLE t(v); INSERT INTO t VALUES('{name}')")
+		ws.append((name, tok, uid))
+	most = 0
+	for _ in range(3):
+		for name, tok, uid in ws:
+			eq(expect_ok(d.sql("SELECT v FROM t", token=tok))["rows"], [[name]],
+			   f"walk-in {name}")
+			live = sum(len(d.executors(u)) for _, _, u in ws)
+			most = max(most, live)
+	check(most <= 2, f"{most} executors alive with --pool-size 2")
+
+
+@pool.case
+def eviction_rolls_back_open_transaction(d):
+	ta, ua, _ = d.create("CREATE TABLE t(x)")
+	expect_ok(d.sql("BEGIN; INSERT INTO t VALUES(1)", token=ta))
+	tb, _, _ = d.create("SELECT 1")
+	tc, _, _ = d.create("SELECT 1")
+	expect_ok(d.sql("SELECT 1", token=tb))
+	expect_ok(d.sql("SELECT 1", token=tc))
+	eq(expect_ok(d.sql("SELECT count(*) FROM t", token=ta))["rows"], [[0]],
+	   "rows of an evicted walk-in's open transaction")
+
+
+@busy.case
+def pool_full_503(d):
+	ta, _, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(1)")
+	tb, _, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(2)")
+	res = {}
+
+	def spin():
+		res["r"] = d.sql(SPIN, token=ta)
+	th = threading.Thread(target=spin)
+	th.start()
+	time.sleep(0.4)
+	t0 = time.time()
+	r = d.sql("SELECT x FROM t", token=tb)
+	dt = time.time() - t0
+	th.join(15)
+	expect_error(r, 503, "server busy")
+	retry_after(r)
+	check(dt < 2.5, f"503 took {dt:.1f} s")
+	check("r" in res, "long request got no response")
+	expect_error(res["r"], 408, "query timeout")
+	eq(expect_ok(d.sql("SELECT x FROM t", token=tb))["rows"], [[2]], "B after the busy period")
+	eq(expect_ok(d.sql("SELECT x FROM t", token=ta))["rows"], [[1]], "A after its timeout")
+
+
+@ttl.case
+def expired_while_down_is_removed(d):
+	tok, uid, r = d.create("CREATE TABLE t(x)")
+	check(uid is not None, "no instance directory")
+	d.stop()	# a dirty stop is reported by ttl/clean-shutdown
+	time.sleep(max(0.0, r.ttl + 1.0 - time.time()))
+	d.start()
+	expect_error(d.sql("SELECT 1", token=tok), 404, "instance not found")
+	gone = wait_until(lambda: not os.path.exists(d.path("instances", uid)), 31.0, 0.25)
+	check(gone, f"DATA/instances/{uid} of a walk-in that expired while down not removed")
+
+
+@restart.case
+def old_access_logs_deleted(d):
+	old = d.path("logs", "access-2001-01-01.jsonl")
+	day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 2 * 86400))
+	recent = d.path("logs", f"access-{day}.jsonl")
+	for p in (old, recent):
+		with open(p, "w") as f:
+			f.write("{}\n")
+	d.restart()
+	gone = wait_until(lambda: not os.path.exists(old), 12.0, 0.25)
+	check(gone, "access-2001-01-01.jsonl still present 12 s after start (7-day retention)")
+	check(os.path.exists(recent), f"{os.path.basename(recent)} (2 days old) was deleted")
+	os.unlink(recent)
+
+
+@crash.case
+def slow_walkin_does_not_slow_another(d):
+	ta, _, _ = d.create("SELECT 1")
+	tb, _, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(5)")
+	res = {}
+	th = threading.Thread(target=lambda: res.setdefault("r", d.sql(SPIN, token=ta)))
+	th.start()
+	time.sleep(0.3)
+	worst = 0.0
+	for _ in range(5):
+		t0 = time.time()
+		eq(expect_ok(d.sql("SELECT x FROM t", token=tb))["rows"], [[5]], "B's rows")
+		worst = max(worst, time.time() - t0)
+	th.join(10)
+	check(worst < 1.0, f"B's request took {worst:.2f} s while A spun")
+	expect_error(res.get("r"), 408, "query timeout")
