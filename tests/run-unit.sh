@@ -2,6 +2,8 @@
 # Run unit test binaries; print each summary and a total line.
 pass=0; fail=0; rc=0
 for t in "$@"; do
+	case $t in *.d) continue ;; esac
+	[ -f "$t" ] && [ -x "$t" ] || continue
 	out=$("$t") || rc=1
 	echo "$out"
 	p=$(echo "$out" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' | tail -1)
