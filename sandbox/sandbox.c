@@ -26,6 +26,13 @@ sandbox_prepare(enum sandbox_role role, const struct sandbox_params *p)
 void
 sandbox_enter(enum sandbox_role role)
 {
+	if (sb_cfg != NULL && sb_cfg->insecure_no_sandbox) {
+		if (role == SANDBOX_FRONTEND)
+			log_warnx("SANDBOX OFF (--insecure-no-sandbox): "
+			    "no rlimits, no no_new_privs; never run this way "
+			    "in production");
+		return;
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("prctl(PR_SET_NO_NEW_PRIVS)");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
@@ -37,5 +44,7 @@ sandbox_enter(enum sandbox_role role)
 const char *
 sandbox_status(void)
 {
+	if (sb_cfg != NULL && sb_cfg->insecure_no_sandbox)
+		return "off (--insecure-no-sandbox)";
 	return "rlimits+no_new_privs (landlock and seccomp: not yet built)";
 }
