@@ -454,7 +454,7 @@ static void
 conn_process(struct http_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
-	struct evbuffer_ptr pos;
+	struct evbuffer_ptr pos, lf;
 	size_t avail;
 
 	while (c->state == C_HEAD || c->state == C_BODY) {
@@ -472,6 +472,13 @@ conn_process(struct http_conn *c)
 			timer_arm(c, BOUNDS_HTTP_REQUEST_MS);
 		}
 		pos = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+		lf = evbuffer_search(in, "\n\n", 2, NULL);
+		if (lf.pos >= 0 && (pos.pos < 0 || lf.pos < pos.pos)) {
+			/* A head ended by bare LFs: refuse now rather than
+			 * wait for a CRLF blank line that will not come. */
+			conn_fail(c, 400, status_msg(400));
+			return;
+		}
 		if (pos.pos < 0) {
 			if (avail > BOUNDS_HTTP_MAX_HEAD)
 				conn_fail(c, 431, status_msg(431));

@@ -177,11 +177,15 @@ ipc_recv_msg(int fd, struct spawn_msg *m, int *fds, int maxfds, int *nfds)
 		r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
 	} while (r < 0 && errno == EINTR);
 	*nfds = 0;
-	if (r == 0)
-		return 0;
 	if (r < 0)
 		return -1;
 	ipc_take_fds(&msg, fds, maxfds, nfds);
+	if (r == 0) {			/* EOF, or an empty packet with fds */
+		for (i = 0; i < *nfds; i++)
+			close(fds[i]);
+		*nfds = 0;
+		return 0;
+	}
 	if (r != (ssize_t)sizeof(*m) || (msg.msg_flags & (MSG_TRUNC |
 	    MSG_CTRUNC)) || m->magic != IPC_MAGIC) {
 		for (i = 0; i < *nfds; i++)

@@ -1,7 +1,9 @@
 /*
  * registry.c: live walk-ins by id, and live walk-in counts by client IP.
  *
- * Both tables are chained hashes that double when full. Instance ids are
+ * Both are chained hashes; the instance table doubles when full, the IP
+ * table has a fixed 4096 buckets (entries exist only for IPs with live
+ * walk-ins, bounded by --max-instances). Instance ids are
  * UUIDv7: the first six bytes are a timestamp, so the hash uses the
  * random tail. IP keys are attacker-chosen (IPv6), so they are hashed
  * with SipHash (crypto_shorthash) under a random key.
@@ -56,7 +58,7 @@ void
 registry_init(void)
 {
 	inst_cap = 1024;
-	ip_cap = 256;
+	ip_cap = 4096;
 	inst_tab = calloc(inst_cap, sizeof(*inst_tab));
 	ip_tab = calloc(ip_cap, sizeof(*ip_tab));
 	if (inst_tab == NULL || ip_tab == NULL)
@@ -212,11 +214,15 @@ registry_meta_format(char *out, size_t outlen, int64_t created,
 int
 registry_meta_parse(const char *text, int64_t *created, int64_t *expires)
 {
-	char tail;
+	char again[128];
 
+	/* sscanf's "\n" matches any whitespace, so demand that the text
+	 * is exactly what registry_meta_format writes for these values. */
 	if (sscanf(text, "walkind-meta 1\ncreated %" SCNd64 "\nexpires %"
-	    SCNd64 "%c", created, expires, &tail) != 3 || tail != '\n' ||
-	    *created <= 0 || *expires < *created)
+	    SCNd64, created, expires) != 2 || *created <= 0 ||
+	    *expires < *created ||
+	    registry_meta_format(again, sizeof(again), *created, *expires) < 0 ||
+	    strcmp(again, text) != 0)
 		return -1;
 	return 0;
 }
