@@ -305,15 +305,6 @@ test_closed(void)
 	accesslog_close();
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 test_setup(void)
 {
@@ -324,7 +315,7 @@ static void
 test_cleanup(void)
 {
 	accesslog_close();
-	CHECK_INT(nftw(tmproot, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	CHECK_INT(unit_rmtree(tmproot), 0);
 	CHECK(access(tmproot, F_OK) == -1);
 }
 

@@ -464,20 +464,11 @@ test_load(void)
 	CHECK_INT(o.n, 0);
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 test_cleanup(void)
 {
 	CHECK_INT(registry_count(), 0);
-	CHECK_INT(nftw(tmproot, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	CHECK_INT(unit_rmtree(tmproot), 0);
 	CHECK(access(tmproot, F_OK) == -1);
 }
 

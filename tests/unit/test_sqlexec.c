@@ -584,22 +584,9 @@ test_schema_features(void)
 static void
 test_teardown(void)
 {
-	DIR *d;
-	struct dirent *de;
-	char path[512];
-
 	sqlconn_close(conn);
 	buf_free(&body);
-	if ((d = opendir(tdir)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", tdir, de->d_name);
-			unlink(path);
-		}
-		closedir(d);
-	}
-	CHECK_INT(rmdir(tdir), 0);
+	CHECK_INT(unit_rmtree(tdir), 0);
 	sqlite3_shutdown();
 }
 

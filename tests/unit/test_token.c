@@ -543,15 +543,6 @@ test_uuid(void)
 	CHECK_INT(token_id_parse("../../etc/passwd", got), -1);
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 test_setup(void)
 {
@@ -563,7 +554,7 @@ static void
 test_cleanup(void)
 {
 	token_keys_free();
-	CHECK_INT(nftw(tmproot, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	CHECK_INT(unit_rmtree(tmproot), 0);
 	CHECK(access(tmproot, F_OK) == -1);
 }
 

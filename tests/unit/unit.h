@@ -6,8 +6,10 @@
 #ifndef WALKIND_UNIT_H
 #define WALKIND_UNIT_H
 
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int unit_pass, unit_fail;
 
@@ -34,6 +36,22 @@ static int unit_pass, unit_fail;
 		    __FILE__, __LINE__, #a, unit_a ? unit_a : "(null)",	\
 		    unit_b ? unit_b : "(null)"); }			\
 } while (0)
+
+static int
+unit_rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(path);
+}
+
+/* Remove a test's temp directory and everything below it; 0 or -1. */
+static inline int
+unit_rmtree(const char *dir)
+{
+	return nftw(dir, unit_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 #define UNIT_MAIN(...)							\
 int main(void)								\
