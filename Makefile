@@ -35,6 +35,10 @@ OBJ	:= $(patsubst %.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/src/openapi_blob.o
 LIBOBJ	:= $(filter-out $(BUILD)/src/main.o,$(OBJ))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# tests/sandbox/: C tests of the jail under its real policy.
+JAIL_SRC := $(wildcard tests/sandbox/test_*.c)
+JAIL_BIN := $(patsubst tests/sandbox/%.c,$(BUILD)/tests/sandbox/%,$(JAIL_SRC))
+TEST_BIN := $(UNIT_BIN) $(JAIL_BIN)
 
 .PHONY: all run check unit blackbox deps clean check-asan format format-check lint
 
@@ -62,6 +66,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJ) $(BUILD)/.cflags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(LIBOBJ) $(LIBS)
 
+$(BUILD)/tests/sandbox/%: tests/sandbox/%.c $(LIBOBJ) $(BUILD)/.cflags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(LIBOBJ) $(LIBS)
+
 deps:
 	@sh deploy/install-deps.sh
 
@@ -78,14 +86,14 @@ blackbox: $(BUILD)/walkind
 
 # Every test suite, warnings as errors.
 check: deps
-	@$(MAKE) --no-print-directory WERROR=1 all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory WERROR=1 all $(TEST_BIN)
 	@sh tests/run-all.sh $(BUILD)
 
 check-asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan WERROR=1 \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined" all \
-	    $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
+	    $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BIN))
 	@ASAN_OPTIONS=detect_leaks=1 WALKIND_ASAN=1 sh tests/run-all.sh build-asan
 
 format:

@@ -23,6 +23,7 @@
 #define BOUNDS_DEF_IDLE_TIMEOUT_MS	30000	/* idle executor exits */
 #define BOUNDS_DEF_MAX_MEMORY		(128L * 1024 * 1024) /* per executor */
 #define BOUNDS_DEF_THREADS		0	/* SQLite sorter threads */
+#define BOUNDS_DEF_USER		"walkind" /* dedicated account; root is dropped */
 
 /* ---- SQLite per-connection limits (sqlite3_limit), see SECURITY.md ---- */
 #define BOUNDS_SQL_LENGTH	8192	/* one statement's text; == body cap */

@@ -31,6 +31,9 @@ struct config {
 	int64_t	max_memory;		/* --max-memory per executor, bytes */
 	int64_t	threads;		/* --threads SQLite helper threads */
 	char	cors_origin[256];	/* --cors-origin */
+	char	user[32];		/* --user: run as this when root */
+	int	user_set;		/* --user was given explicitly */
+	int	dump_policy;		/* --dump-policy: print, exit */
 	int	insecure_no_sandbox;	/* --insecure-no-sandbox */
 	int	verbose;		/* -v / --verbose: debug logging */
 };

@@ -9,11 +9,14 @@
 struct config;
 
 /*
- * Serve on the bound, listening socket `listen_fd` until SIGTERM or
- * SIGINT. `spawner_fd` is the spawner's control socket. Returns the exit
- * code.
+ * Before lockdown: the event base, the pool on the spawner's control
+ * socket `spawner_fd`, the registry restored from DATA/instances (the
+ * front end's only read there), the HTTP server on the bound, listening
+ * `listen_fd`, the sweeper and signal events. Fatal on failure.
  */
-int	frontend_run(const struct config *cfg, int listen_fd, int spawner_fd,
+void	frontend_init(const struct config *cfg, int listen_fd, int spawner_fd,
 	    int spawner_pid);
+/* After lockdown: serve until SIGTERM or SIGINT. Returns the exit code. */
+int	frontend_run(void);
 
 #endif

@@ -12,8 +12,10 @@
  *   RLIMIT_FSIZE  the DB cap plus room for the journal; SIGXFSZ is ignored
  *                 so SQLite sees EFBIG (a disk I/O error) instead of dying.
  *   RLIMIT_NOFILE the db, its journal, the socket, stdio, and slack.
- *   RLIMIT_NPROC  0: an executor never forks (ignored for root; seccomp in
- *                 issue 3 is the real wall).
+ *   RLIMIT_NPROC  0 when --threads is 0: an executor never forks. It
+ *                 counts every process of the service user, so with
+ *                 sorter threads it is left alone; seccomp (clone only
+ *                 with CLONE_THREAD) is the real wall either way.
  *   RLIMIT_CORE   0: no core files holding walk-in data.
  * Sanitizer builds skip RLIMIT_AS: ASan reserves terabytes of shadow.
  */
@@ -23,7 +25,7 @@
 #include "bounds.h"
 #include "config.h"
 #include "log.h"
-#include "sandbox.h"
+#include "sandbox_int.h"
 
 #define RLIMIT_CPU_HARD	3600	/* seconds per executor lifetime */
 #define RLIMIT_FILES	32
@@ -36,10 +38,16 @@ set_limit(int res, rlim_t soft, rlim_t hard)
 	return setrlimit(res, &rl);
 }
 
+static rlim_t
+rlimit_fsize(const struct config *cfg)
+{
+	return (rlim_t)cfg->max_db_bytes * 2 + 1024 * 1024;
+}
+
 int
 rlimit_apply_executor(const struct config *cfg)
 {
-	rlim_t fsize = (rlim_t)cfg->max_db_bytes * 2 + 1024 * 1024;
+	rlim_t fsize = rlimit_fsize(cfg);
 
 	signal(SIGXFSZ, SIG_IGN);
 #if !defined(__SANITIZE_ADDRESS__)
@@ -50,10 +58,25 @@ rlimit_apply_executor(const struct config *cfg)
 	if (set_limit(RLIMIT_CPU, RLIMIT_CPU_HARD, RLIMIT_CPU_HARD) == -1 ||
 	    set_limit(RLIMIT_FSIZE, fsize, fsize) == -1 ||
 	    set_limit(RLIMIT_NOFILE, RLIMIT_FILES, RLIMIT_FILES) == -1 ||
-	    set_limit(RLIMIT_NPROC, 0, 0) == -1 ||
+	    (cfg->threads == 0 && set_limit(RLIMIT_NPROC, 0, 0) == -1) ||
 	    set_limit(RLIMIT_CORE, 0, 0) == -1)
 		return -1;
 	return 0;
+}
+
+void
+rlimit_dump(FILE *f, const struct config *cfg)
+{
+	fprintf(f, "  rlimits: AS %lld%s, CPU hard %d s (soft: used + "
+	    "deadline + 2 s per request), FSIZE %llu, NOFILE %d, NPROC %s, "
+	    "CORE 0\n", (long long)cfg->max_memory,
+#if defined(__SANITIZE_ADDRESS__)
+	    " (not set: sanitizer build)",
+#else
+	    "",
+#endif
+	    RLIMIT_CPU_HARD, (unsigned long long)rlimit_fsize(cfg),
+	    RLIMIT_FILES, cfg->threads == 0 ? "0" : "unchanged (--threads)");
 }
 
 void

@@ -1,21 +1,26 @@
 /*
- * sandbox.h: the jail of each walkind process, behind two calls.
+ * sandbox.h: the jail of each walkind process.
  *
- * sandbox_prepare() gathers what the policy needs while the process can
- * still open things; sandbox_enter() applies it and cannot be undone.
- * The lockdown order, per process (written once here, applied in
- * sandbox.c): open everything -> build the policy -> no_new_privs ->
- * (Landlock -> seccomp: issue 3) -> rlimits -> only then threads and the
- * event loop.
+ * The lockdown order, per process (applied in sandbox.c):
+ *   open everything it will ever need (listening socket, keys, log dir,
+ *   the walk-in's database) -> sandbox_prepare: build the Landlock
+ *   ruleset and compile the seccomp filter -> sandbox_enter:
+ *   no_new_privs, not dumpable, rlimits (executor), Landlock, seccomp
+ *   -> only then threads and the event loop.
+ * Root is dropped before any of this, once for all processes, by
+ * sandbox_drop_root in main(), before the spawner is forked: no walkind
+ * process ever opens a walk-in's file as root.
  *
- * Status today: no_new_privs, non-dumpable and the executor's rlimits
- * are live. Landlock and seccomp are not built yet (issue 3); /healthz
- * and the startup log say so.
+ * Landlock binds only the calling thread and threads it creates later,
+ * so no process may have a second thread before sandbox_enter (none
+ * does: the spawner is forked before any thread exists, and the front
+ * end and executors are single-threaded until then).
  */
 #ifndef WALKIND_SANDBOX_H
 #define WALKIND_SANDBOX_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 struct config;
 
@@ -28,17 +33,33 @@ enum sandbox_role {
 struct sandbox_params {
 	const struct config	*cfg;
 	const char		*instance_dir;	/* executor only */
+	int			 cgroup_fd;	/* spawner: delegated cgroup
+						 * dir to allow, or -1 */
 };
 
+/*
+ * In main(), first thing after the options: probe Landlock and seccomp.
+ * Fatal (one line naming the missing layer) if either is unavailable,
+ * unless --insecure-no-sandbox, which is then logged loudly.
+ */
+void	sandbox_check(const struct config *cfg);
+/*
+ * Started as root: chown the data dir tree to --user and become that
+ * user for good (groups, gid, uid; verified). Fatal if the user does not
+ * exist or is root. Not root: nothing to drop (an explicit --user that
+ * is not the current user is fatal).
+ */
+void	sandbox_drop_root(const struct config *cfg);
+/* Build the role's policy while files can still be opened. 0 or -1. */
 int	sandbox_prepare(enum sandbox_role role, const struct sandbox_params *p);
 /* Irreversible. Fatal (the process exits) if a live layer fails. */
 void	sandbox_enter(enum sandbox_role role);
-/* One word for /healthz and the log: which layers are live. */
+/* Which layers are live, for /healthz and the log. Static string. */
 const char *sandbox_status(void);
+/* --dump-policy: every role's Landlock table, seccomp filter, rlimits. */
+void	sandbox_dump_policy(FILE *f, const struct config *cfg);
 
-/* rlimit.c: the executor's resource limits. */
-int	rlimit_apply_executor(const struct config *cfg);
-/* Before each request: CPU soft limit = used + seconds (RLIMIT_CPU). */
+/* rlimit.c: before each request, CPU soft limit = used + seconds. */
 void	rlimit_cpu_window(int64_t seconds);
 
 #endif

@@ -39,6 +39,7 @@ enum config_kind {
 	CONFIG_LISTEN,
 	CONFIG_DIR,
 	CONFIG_ORIGIN,
+	CONFIG_USER,		/* a login name: [A-Za-z0-9_.-], 1..31 bytes */
 	CONFIG_FLAG,		/* int field set to 1 */
 	CONFIG_HELP,
 	CONFIG_VERSION
@@ -99,6 +100,11 @@ static const struct config_opt config_opts[] = {
 	{ "cors-origin", CONFIG_ORIGIN, FIELD(cors_origin), 1, 255, "ORIGIN",
 	    " printable bytes, no blanks",
 	    "Access-Control-Allow-Origin value" },
+	{ "user", CONFIG_USER, FIELD(user), 1, 31, "NAME",
+	    " bytes of [A-Za-z0-9_.-]",
+	    "account to run as when started as root" },
+	{ "dump-policy", CONFIG_FLAG, FIELD(dump_policy), 0, 0, NULL, "",
+	    "print each process's Landlock rules and seccomp filter, exit" },
 	{ "insecure-no-sandbox", CONFIG_FLAG, FIELD(insecure_no_sandbox), 0, 0,
 	    NULL, "", "no Landlock, seccomp or rlimits (debugging only)" },
 	{ "verbose", CONFIG_FLAG, FIELD(verbose), 0, 0, NULL,
@@ -141,6 +147,7 @@ config_defaults(struct config *cfg, const char *default_data_dir)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->listen_host, sizeof(cfg->listen_host), "127.0.0.1");
+	snprintf(cfg->user, sizeof(cfg->user), "%s", BOUNDS_DEF_USER);
 	cfg->listen_port = 8080;
 	snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s",
 	    default_data_dir ? default_data_dir : "");
@@ -353,6 +360,23 @@ config_set_origin(struct config *cfg, const char *v)
 	return 0;
 }
 
+/* A login name; the narrow alphabet keeps it out of any parser trouble. */
+static int
+config_set_user(struct config *cfg, const char *v)
+{
+	size_t i, n = strlen(v);
+
+	if (n < 1 || n >= sizeof(cfg->user) || v[0] == '-')
+		return -1;
+	for (i = 0; i < n; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789_.-", v[i]) == NULL)
+			return -1;
+	memcpy(cfg->user, v, n + 1);
+	cfg->user_set = 1;
+	return 0;
+}
+
 /* Remove "//", "/./" and a trailing "/" or "/." from an absolute path. */
 static void
 config_clean_path(char *p)
@@ -441,6 +465,10 @@ config_usage_default(const struct config_opt *o, const struct config *d,
 		printf("%s; default %s", config_range(range, sizeof(range), o),
 		    d->cors_origin);
 		break;
+	case CONFIG_USER:
+		printf("%s; default %s", config_range(range, sizeof(range), o),
+		    d->user);
+		break;
 	default:
 		printf("off by default");
 		break;
@@ -491,6 +519,9 @@ config_apply(struct config *cfg, const struct config_opt *o,
 		break;
 	case CONFIG_ORIGIN:
 		rc = config_set_origin(cfg, value);
+		break;
+	case CONFIG_USER:
+		rc = config_set_user(cfg, value);
 		break;
 	case CONFIG_DIR:
 		*dir = value;	/* resolved once all options are read */

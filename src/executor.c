@@ -101,7 +101,7 @@ executor_serve(const struct config *cfg, struct sqlconn *c)
 void
 executor_main(const struct config *cfg, const char *dir, int sock)
 {
-	struct sandbox_params sp = { cfg, dir };
+	struct sandbox_params sp = { cfg, dir, -1 };
 	pid_t parent = getppid();
 	struct sqlconn *c;
 

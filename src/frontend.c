@@ -377,14 +377,15 @@ orphan_dir(const uint8_t id[TOKEN_ID_BYTES], void *arg)
 	pool_remove_dir(id);
 }
 
-int
-frontend_run(const struct config *cfg, int listen_fd, int spawner_fd,
+static struct event	*fe_sweep, *fe_sigs[4];
+
+void
+frontend_init(const struct config *cfg, int listen_fd, int spawner_fd,
     int spawner_pid)
 {
 	struct http_opts ho = { cfg->max_body_bytes, cfg->cors_origin,
 	    frontend_handle, frontend_log, NULL };
 	struct timeval tick = { BOUNDS_SWEEP_INTERVAL_S, 0 };
-	struct event *sweep, *sigs[4];
 	int signos[4] = { SIGTERM, SIGINT, SIGCHLD, SIGHUP }, i;
 	char dir[4200];
 
@@ -399,23 +400,30 @@ frontend_run(const struct config *cfg, int listen_fd, int spawner_fd,
 	log_info("%zu live walk-ins restored", registry_count());
 	ratelimit_init(cfg->rate_requests, cfg->rate_creates);
 	fe_http = http_server_new(fe_base, listen_fd, &ho);
-	sweep = event_new(fe_base, -1, EV_PERSIST, sweep_cb, NULL);
-	event_add(sweep, &tick);
+	fe_sweep = event_new(fe_base, -1, EV_PERSIST, sweep_cb, NULL);
+	event_add(fe_sweep, &tick);
 	for (i = 0; i < 4; i++) {
-		sigs[i] = evsignal_new(fe_base, signos[i], signal_cb, NULL);
-		event_add(sigs[i], NULL);
+		fe_sigs[i] = evsignal_new(fe_base, signos[i], signal_cb, NULL);
+		event_add(fe_sigs[i], NULL);
 	}
-	log_info("listening on %s:%d, sandbox: %s", cfg->listen_host,
-	    cfg->listen_port, sandbox_status());
+}
+
+int
+frontend_run(void)
+{
+	int i;
+
+	log_info("listening on %s:%d, sandbox: %s", fe_cfg->listen_host,
+	    fe_cfg->listen_port, sandbox_status());
 	event_base_dispatch(fe_base);
 	for (i = 0; i < 4; i++)
-		event_del(sigs[i]);
+		event_del(fe_sigs[i]);
 	pool_shutdown();		/* closes executors, then the spawner */
-	waitpid(spawner_pid, NULL, 0);
+	waitpid(fe_spawner_pid, NULL, 0);
 	http_server_free(fe_http);
 	for (i = 0; i < 4; i++)
-		event_free(sigs[i]);
-	event_free(sweep);
+		event_free(fe_sigs[i]);
+	event_free(fe_sweep);
 	ratelimit_free();
 	event_base_free(fe_base);
 	return 0;

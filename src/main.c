@@ -1,23 +1,28 @@
 /*
  * main.c: startup order (see README "Processes").
  *
- *  1. parse the command line; any bad value stops here
- *  2. create DATA/{instances,logs,secrets} (0700)
- *  3. fork the spawner: before any thread, key or large allocation
- *  4. load or create the token keys (front end only)
- *  5. bind the listening socket (before any lockdown: bind needs it)
- *  6. lock down the front end (sandbox_enter)
- *  7. run the event loop
+ *  1. parse the command line; any bad value stops here (--dump-policy
+ *     prints the jail of every process and stops here too)
+ *  2. check the kernel has Landlock and seccomp (or --insecure-no-sandbox)
+ *  3. create DATA/{instances,logs,secrets} (0700)
+ *  4. bind the listening socket, or take it from the service manager
+ *     (listen.h): before dropping root, so a port below 1024 works
+ *  5. started as root: chown DATA to --user and become that user, for
+ *     every process from here on
+ *  6. fork the spawner: before any thread, key or large allocation
+ *  7. load or create the token keys (front end only), open the log dir
+ *  8. restore live walk-ins from DATA/instances (frontend_init): the last
+ *     time the front end reads anything there
+ *  9. lock down the front end (sandbox_prepare, sandbox_enter)
+ * 10. run the event loop
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +31,7 @@
 #include "bounds.h"
 #include "config.h"
 #include "frontend.h"
+#include "listen.h"
 #include "log.h"
 #include "registry.h"
 #include "sandbox.h"
@@ -79,44 +85,11 @@ raise_nofile(void)
 	}
 }
 
-static int
-listen_socket(const struct config *cfg)
-{
-	struct addrinfo hints, *res, *ai;
-	char port[8];
-	int fd = -1, one = 1, rc;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE;
-	snprintf(port, sizeof(port), "%d", cfg->listen_port);
-	if ((rc = getaddrinfo(cfg->listen_host, port, &hints, &res)) != 0)
-		fatalx("--listen %s: %s", cfg->listen_host, gai_strerror(rc));
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd == -1)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, 1024) == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd == -1)
-		fatal("cannot listen on %s:%d", cfg->listen_host,
-		    cfg->listen_port);
-	return fd;
-}
-
 int
 main(int argc, char **argv)
 {
 	static struct config cfg;
-	struct sandbox_params sp = { &cfg, NULL };
+	struct sandbox_params sp = { &cfg, NULL, -1 };
 	char path[4200], err[256];
 	int spawner_fd, listen_fd;
 	pid_t spawner_pid;
@@ -130,10 +103,18 @@ main(int argc, char **argv)
 		break;
 	}
 	log_init("main", cfg.verbose);
+	if (cfg.dump_policy) {
+		sandbox_dump_policy(stdout, &cfg);
+		return 0;
+	}
 	signal(SIGPIPE, SIG_IGN);
+	sandbox_check(&cfg);
 	raise_nofile();
 	tzset();
 	make_data_dirs(cfg.data_dir);
+	listen_fd = listen_open(&cfg);
+	sandbox_drop_root(&cfg);
+	make_data_dirs(cfg.data_dir);	/* again, as the service user */
 	spawner_fd = spawner_start(&cfg, &spawner_pid);
 	log_init("frontend", cfg.verbose);
 	snprintf(path, sizeof(path), "%s/secrets", cfg.data_dir);
@@ -142,10 +123,10 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/logs", cfg.data_dir);
 	if (accesslog_open(path) == -1)
 		fatal("access log %s", path);
-	listen_fd = listen_socket(&cfg);
 	registry_init();
+	frontend_init(&cfg, listen_fd, spawner_fd, (int)spawner_pid);
 	if (sandbox_prepare(SANDBOX_FRONTEND, &sp) == -1)
 		fatalx("front end sandbox");
 	sandbox_enter(SANDBOX_FRONTEND);
-	return frontend_run(&cfg, listen_fd, spawner_fd, (int)spawner_pid);
+	return frontend_run();
 }

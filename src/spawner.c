@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "cgroup.h"
 #include "config.h"
 #include "executor.h"
 #include "ipc.h"
@@ -35,8 +36,11 @@
 #include "spawner.h"
 #include "sqlconn.h"
 
+#define SP_FD	3	/* the control socket, once the spawner is set up */
+
 static const struct config	*sp_cfg;
 static int			 sp_fd = -1;
+static struct cgroup_limits	 sp_cglim;	/* per executor, when live */
 
 static void
 instance_dir(const uint8_t id[TOKEN_ID_BYTES], char *out, size_t outlen)
@@ -136,6 +140,9 @@ handle_spawn(struct spawn_msg *m)
 		m->err = errno;
 		log_warn("pidfd_open");
 		kill(pid, SIGKILL);
+	} else if (cgroup_executor_attach(pid, &sp_cglim) == -1) {
+		m->err = EIO;
+		kill(pid, SIGKILL);
 	} else {
 		m->pid = (int32_t)pid;
 	}
@@ -179,8 +186,9 @@ spawner_loop(void)
 int
 spawner_start(const struct config *cfg, pid_t *pid)
 {
-	struct sandbox_params sp = { cfg, NULL };
+	struct sandbox_params sp = { cfg, NULL, -1 };
 	pid_t parent = getpid();
+	char why[512];
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
@@ -192,7 +200,12 @@ spawner_start(const struct config *cfg, pid_t *pid)
 		return sv[0];
 	}
 	close(sv[0]);
-	sp_fd = sv[1];
+	/* Keep stdio and the control socket (as fd 3); drop the listening
+	 * socket and anything else the front end had open. */
+	if (sv[1] != SP_FD && (dup2(sv[1], SP_FD) == -1 || close(sv[1]) == -1))
+		_exit(1);
+	close_range(SP_FD + 1, ~0U, 0);
+	sp_fd = SP_FD;
 	sp_cfg = cfg;
 	log_init("spawner", cfg->verbose);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
@@ -201,6 +214,13 @@ spawner_start(const struct config *cfg, pid_t *pid)
 	signal(SIGPIPE, SIG_IGN);
 	if (sqlconn_global_init(cfg->max_memory - BOUNDS_HEAP_SLACK) == -1)
 		fatalx("sqlite initialisation failed");
+	cgroup_limits_from_config(&sp_cglim, cfg);
+	if (cgroup_probe(NULL, why, sizeof(why)) == 0)
+		log_info("per-executor cgroups: %s", why);
+	else
+		log_info("per-executor cgroups off: %s; rlimits alone bound "
+		    "each executor", why);
+	sp.cgroup_fd = cgroup_dirfd();
 	if (sandbox_prepare(SANDBOX_SPAWNER, &sp) == -1)
 		fatalx("spawner sandbox");
 	sandbox_enter(SANDBOX_SPAWNER);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Run unit test binaries; print each summary and a total line.
+# Run unit-style test binaries; print each summary and a total line
+# "${SUITE:-unit}: N passed, M failed".
 pass=0; fail=0; rc=0
 for t in "$@"; do
 	case $t in *.d) continue ;; esac
@@ -11,5 +12,5 @@ for t in "$@"; do
 	[ -n "$p" ] || { echo "$t: no summary (crashed?)"; rc=1; f=1; p=0; }
 	pass=$((pass + p)); fail=$((fail + f))
 done
-echo "unit: $pass passed, $fail failed"
+echo "${SUITE:-unit}: $pass passed, $fail failed"
 exit $rc

@@ -7,6 +7,9 @@ run.py: walkind's black-box suite.
 Runs every case of every group (each group against its own daemon, groups
 in parallel), prints one line per failure (and per pass with -v), and ends
 with exactly one line "blackbox: N passed, M failed". Exit 0 iff M == 0.
+
+Other suites (tests/sandbox/run.py) import this file and call
+main(argv, suite, groups) with their own groups.
 """
 
 import concurrent.futures
@@ -18,13 +21,6 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness  # noqa: E402
-# Importing a module registers its groups, in this order.
-import test_lifecycle  # noqa: E402,F401
-import test_http  # noqa: E402,F401
-import test_api  # noqa: E402,F401
-import test_policy  # noqa: E402,F401
-import test_limits  # noqa: E402,F401
-import test_cli  # noqa: E402,F401
 
 WORKERS = 3
 
@@ -87,7 +83,11 @@ def run_group(g, cases):
 	return out
 
 
-def main(argv):
+def main(argv, suite="blackbox", groups=None):
+	"""Run groups (default: every registered one); the last line printed is
+	"<suite>: N passed, M failed"."""
+	if groups is None:
+		groups = harness.GROUPS
 	args = [a for a in argv[1:] if not a.startswith("-")]
 	verbose = "-v" in argv
 	filt = None
@@ -96,15 +96,15 @@ def main(argv):
 		args = [a for a in args if a != filt]
 	if len(args) != 1:
 		print("usage: run.py path/to/walkind [-k SUBSTRING] [-v]", file=sys.stderr)
-		print("blackbox: 0 passed, 1 failed")
+		print(f"{suite}: 0 passed, 1 failed")
 		return 2
 	harness.BINARY = os.path.abspath(args[0])
 	if not os.access(harness.BINARY, os.X_OK):
 		print(f"FAIL {harness.BINARY}: not an executable")
-		print("blackbox: 0 passed, 1 failed")
+		print(f"{suite}: 0 passed, 1 failed")
 		return 1
 	todo = []
-	for g in harness.GROUPS:
+	for g in groups:
 		cases = [(n, f) for n, f in g.cases
 			 if filt is None or filt in f"{g.name}/{n}"]
 		if cases:
@@ -126,9 +126,17 @@ def main(argv):
 			sys.stdout.flush()
 	if verbose:
 		print(f"({time.time() - t0:.1f} s)")
-	print(f"blackbox: {passed} passed, {failed} failed")
+	print(f"{suite}: {passed} passed, {failed} failed")
 	return 0 if failed == 0 else 1
 
 
 if __name__ == "__main__":
+	# Importing a module registers its groups, in this order.
+	import test_lifecycle  # noqa: F401
+	import test_http  # noqa: F401
+	import test_api  # noqa: F401
+	import test_policy  # noqa: F401
+	import test_limits  # noqa: F401
+	import test_cli  # noqa: F401
+	import test_deploy  # noqa: F401
 	sys.exit(main(sys.argv))

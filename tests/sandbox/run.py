@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""
+run.py: walkind's sandbox suite (issue 3, "Proof, in make check").
+
+    python3 tests/sandbox/run.py build/walkind [-k SUBSTRING] [-v]
+
+Black-box cases about the jail: what /proc shows of each process, the
+executor's rlimits, executors killed mid-write (SIGSYS, the death a seccomp
+violation causes, and SIGKILL), the deadline kill during a write, and the
+/healthz sandbox field. Uses tests/blackbox's harness and runner: each group
+against its own daemon, one line per failure, and exactly one closing line
+"sandbox: N passed, M failed". Exit 0 iff M == 0.
+"""
+
+import importlib.util
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BLACKBOX = os.path.join(os.path.dirname(HERE), "blackbox")
+sys.path.insert(0, HERE)
+sys.path.insert(1, BLACKBOX)
+
+import harness  # noqa: E402
+
+# The black-box runner, loaded by path: "run" would be this file.
+_spec = importlib.util.spec_from_file_location("blackbox_run", os.path.join(BLACKBOX, "run.py"))
+bbrun = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bbrun)
+
+# This suite's modules. They may import black-box modules for helpers, which
+# registers those modules' groups too: run only groups whose cases are ours.
+MODULES = ("test_procs",)
+for _m in MODULES:
+	importlib.import_module(_m)
+
+
+def our_groups():
+	return [g for g in harness.GROUPS
+		if g.cases and all(fn.__module__ in MODULES for _, fn in g.cases)]
+
+
+if __name__ == "__main__":
+	sys.exit(bbrun.main(sys.argv, suite="sandbox", groups=our_groups()))
