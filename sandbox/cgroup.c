@@ -274,6 +274,18 @@ write_pid(int dfd, const char *file, pid_t pid)
 
 /* ---- the probe ---- */
 
+/* 1 if a component of path is "..". */
+static int
+has_dotdot(const char *path)
+{
+	const char *p;
+
+	for (p = path; (p = strstr(p, "..")) != NULL; p += 2)
+		if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return 1;
+	return 0;
+}
+
 /* OWN from the "0::" line, relative to the cgroup2 root ("." for "/"). */
 static int
 own_path(const char *self, char *rel, size_t rellen)
@@ -298,7 +310,7 @@ own_path(const char *self, char *rel, size_t rellen)
 	line += 3;
 	len = strlen(line);
 	/* ".." appears when we sit outside our cgroup namespace's root. */
-	if (line[0] != '/' || strstr(line, "/..") != NULL || len >= rellen) {
+	if (line[0] != '/' || has_dotdot(line) || len >= rellen) {
 		say("unusable cgroup2 path in %s", self);
 		return -1;
 	}

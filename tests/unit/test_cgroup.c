@@ -374,6 +374,19 @@ dotdot(void)
 }
 
 static void
+dotdot_end(void)
+{
+	put("self", "0::/" OWN "/..\n");
+}
+
+/* A name that merely starts with "..": allowed, then simply absent. */
+static void
+dots_name(void)
+{
+	put("self", "0::/..b.service\n");
+}
+
+static void
 no_group(void)
 {
 	put("self", "0::/nope.service\n");
@@ -428,6 +441,8 @@ test_refusals(void)
 {
 	refused(no_v2_line, "cgroup v1 only (no 0:: line in ");
 	refused(dotdot, "unusable cgroup2 path");
+	refused(dotdot_end, "unusable cgroup2 path");
+	refused(dots_name, "cannot open own cgroup ");
 	refused(no_group, "cannot open own cgroup ");
 	refused(root_group, "is the root cgroup");
 	refused(no_pids, "/cgroup.controllers: pids (the parent must");
@@ -438,7 +453,7 @@ test_refusals(void)
 	refused(subtree_control_dir, OWN "/cgroup.subtree_control: Is a "
 	    "directory");
 	refused(daemon_procs_dir, "daemon/cgroup.procs: Is a directory");
-	refused(daemon_file, "cannot open " );
+	refused(daemon_file, "cannot open ");
 }
 
 UNIT_MAIN(test_limits, test_real_probe, test_check_only,
