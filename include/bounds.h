@@ -45,6 +45,17 @@
 #define BOUNDS_KILL_GRACE_MS	500	/* SIGKILL this long after the deadline */
 #define BOUNDS_CPU_SECONDS	30	/* RLIMIT_CPU backstop for one executor */
 
+/* ---- per-executor cgroup v2 (sandbox/cgroup.c), when delegated ---- */
+/* memory.max = --max-memory + 2 * --max-db-bytes + this: page tables,
+ * kernel stack, socket buffers of one executor. An estimate, not
+ * measured (no cgroup2 on the build box); generous: it is a backstop. */
+#define BOUNDS_CGROUP_MEM_SLACK		(4L * 1024 * 1024)
+/* pids.max = 1 + --threads + this: a joined helper thread still counts
+ * until the kernel has released it. */
+#define BOUNDS_CGROUP_PIDS_SLACK	1
+/* cpu.max period (the kernel's default), quota = period: one CPU. */
+#define BOUNDS_CGROUP_CPU_PERIOD_US	100000
+
 /* ---- HTTP front end ---- */
 #define BOUNDS_HTTP_MAX_HEAD	8192	/* request line + headers, bytes */
 #define BOUNDS_HTTP_MAX_HEADERS	64	/* header lines per request */

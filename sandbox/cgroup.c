@@ -69,6 +69,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "cgroup.h"
 #include "config.h"
 #include "log.h"
@@ -85,17 +86,6 @@
 /* Groups remembered: above the largest --pool-size (10000, config.c)
  * plus the dead ones a batch reap leaves (about pool/32). */
 #define CGROUP_MAX_TRACKED	16384
-/* Memory beyond the rlimits' own caps: page tables, kernel stack, socket
- * buffers of one executor. An estimate, not measured here (no cgroup2
- * on the build box); generous, since the group is a backstop. */
-#define CGROUP_MEM_SLACK	(4L * 1024 * 1024)
-/* Tasks beyond the executor and its --threads helpers: a helper thread
- * that pthread_join has returned for still counts until the kernel has
- * released it, so back-to-back sorts can briefly see one more. */
-#define CGROUP_PIDS_SLACK	1
-/* The kernel's default cpu.max period; shorter costs scheduler work,
- * longer makes throttling coarse next to a 2 s request deadline. */
-#define CGROUP_CPU_PERIOD_US	100000
 #define CGROUP_DAEMON		"daemon"
 #define CGROUP_PREFIX		"exec-"
 #define CGROUP_ENABLE		"+memory +pids +cpu"
@@ -168,11 +158,11 @@ cgroup_limits_from_config(struct cgroup_limits *lim, const struct config *cfg)
 	 * RLIMIT_FSIZE of rlimit.c) in page cache must not be OOM-killed.
 	 * The group is the wall for what rlimits do not see. */
 	lim->memory_max = cfg->max_memory + 2 * cfg->max_db_bytes +
-	    CGROUP_MEM_SLACK;
-	lim->pids_max = 1 + cfg->threads + CGROUP_PIDS_SLACK;
+	    BOUNDS_CGROUP_MEM_SLACK;
+	lim->pids_max = 1 + cfg->threads + BOUNDS_CGROUP_PIDS_SLACK;
 	/* SQLite runs one statement on one thread; helpers only sort. */
-	lim->cpu_quota_us = CGROUP_CPU_PERIOD_US;
-	lim->cpu_period_us = CGROUP_CPU_PERIOD_US;
+	lim->cpu_quota_us = BOUNDS_CGROUP_CPU_PERIOD_US;
+	lim->cpu_period_us = BOUNDS_CGROUP_CPU_PERIOD_US;
 }
 
 int

@@ -100,9 +100,9 @@ static const struct ll_rule ll_executor[] = {
 	{ ".", LL_DB, "db.sqlite and db.sqlite-journal of this walk-in" },
 };
 
-/* The spawner's delegated cgroup, when live (see cgroup.c). */
-#define LL_CGROUP	(LL_READ_FILE | LL_WRITE_FILE | LL_TRUNCATE | \
-			 LL_READ_DIR | LL_MAKE_DIR | LL_REMOVE_DIR)
+/* The spawner's delegated cgroup, when live (see cgroup.c): make and
+ * remove exec-<pid> groups, write their limits and cgroup.procs. */
+#define LL_CGROUP	(LL_WRITE_FILE | LL_MAKE_DIR | LL_REMOVE_DIR)
 
 struct ll_role {
 	const struct ll_rule	*rules;

@@ -20,6 +20,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "config.h"
 #include "log.h"
 #include "sandbox_int.h"
@@ -119,11 +120,16 @@ void
 sandbox_dump_policy(FILE *f, const struct config *cfg)
 {
 	static const char *names[] = { "front end", "spawner", "executor" };
+	struct cgroup_limits lim;
 	int role;
 
 	for (role = SANDBOX_FRONTEND; role <= SANDBOX_EXECUTOR; role++) {
 		fprintf(f, "== %s\n", names[role]);
 		landlock_dump(f, (enum sandbox_role)role);
+		if (role == SANDBOX_SPAWNER) {
+			cgroup_limits_from_config(&lim, cfg);
+			cgroup_dump(f, &lim);
+		}
 		if (role == SANDBOX_EXECUTOR)
 			rlimit_dump(f, cfg);
 		seccomp_dump(f, (enum sandbox_role)role);

@@ -108,6 +108,9 @@ main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* A log file past LimitFSIZE must fail a write (EFBIG), not kill
+	 * the front end; executors ignore it too (rlimit.c). */
+	signal(SIGXFSZ, SIG_IGN);
 	sandbox_check(&cfg);
 	raise_nofile();
 	tzset();

@@ -12,7 +12,7 @@ SUITE=jail sh tests/run-unit.sh "$BUILD"/tests/sandbox/test_* 2>&1 |
     tee -a "$log" || rc=1
 python3 tests/blackbox/run.py "$BUILD/walkind" 2>&1 | tee -a "$log" || rc=1
 python3 tests/sandbox/run.py "$BUILD/walkind" 2>&1 | tee -a "$log" || rc=1
-sh tests/deploy/check-unit.sh 2>&1 | tee -a "$log" || rc=1
+sh tests/deploy/check-unit.sh "$BUILD" 2>&1 | tee -a "$log" || rc=1
 # tee hides the exit codes: a suite failed if its summary says so or is missing.
 for s in $SUITES; do
 	grep -q "^$s: [0-9]* passed, 0 failed" "$log" || rc=1

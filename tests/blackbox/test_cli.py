@@ -16,8 +16,8 @@ g = Group("cli", daemon=False)
 OPTIONS = ["--listen", "--data-dir", "--ttl", "--max-db-bytes", "--max-body-bytes",
 	   "--query-timeout-ms", "--max-rows", "--max-result-bytes", "--rate-requests",
 	   "--rate-creates", "--max-instances-per-ip", "--max-instances", "--pool-size",
-	   "--idle-timeout-ms", "--max-memory", "--threads", "--cors-origin", "--version",
-	   "--help"]
+	   "--idle-timeout-ms", "--max-memory", "--threads", "--cors-origin", "--user",
+	   "--dump-policy", "--insecure-no-sandbox", "--version", "--help"]
 
 
 def run(args, timeout=5):
@@ -84,6 +84,12 @@ BAD = [
 	(["--cors-origin", "https://a.example\r\nX-Evil: 1"], "--cors-origin"),
 	(["--ttl"], "--ttl"),
 	(["--no-such-option"], "--no-such-option"),
+	(["--user", "bad name"], "--user"),
+	(["--user", "-rf"], "--user"),
+	(["--user", "x" * 32], "--user"),
+	# Environment, not syntax: one line, exit 1 (the suite runs as root).
+	(["--user", "walkind-no-such-user"], "walkind-no-such-user"),
+	(["--user", "root"], "--user root"),
 ]
 
 
@@ -100,3 +106,45 @@ def bad_case(args, opt):
 
 for _a, _o in BAD:
 	g.add(f"bad {' '.join(_a)!r}", bad_case(_a, _o))
+
+
+@g.case
+def dump_policy(d):
+	p = run(["--dump-policy"])
+	eq(p.returncode, 0, "--dump-policy exit code")
+	out = p.stdout.decode("utf-8", "replace")
+	for want in ("== front end", "== spawner", "== executor", "landlock (ABI",
+		     "allow DATA/instances/<id>/: write_file,read_file,remove_file,make_reg,truncate",
+		     "seccomp: default kill_process", "pseudo filter code start",
+		     "rlimits: AS"):
+		check(want in out, f"--dump-policy output lacks {want!r}")
+	# the executor's table: no network, no exec, no fork
+	ex = out[out.index("== executor"):]
+	table = ex[:ex.index("seccomp_export_pfc")]
+	for call in ("socket ", "connect ", "execve ", "ptrace "):
+		check(f"\n  {call}" not in table, f"executor allowlist has {call.strip()}")
+
+
+@g.case
+def runs_as_service_user(d):
+	"""Started as root, every process is the service user, which owns DATA."""
+	import pwd
+	if os.geteuid() != 0:
+		return
+	uid = pwd.getpwnam("walkind").pw_uid
+	dm = harness.Daemon()
+	try:
+		dm.start()
+		dm.create("CREATE TABLE t(x)")
+		pids = list(harness.descendants(dm.proc.pid)) + [dm.proc.pid]
+		for pid in pids:
+			with open(f"/proc/{pid}/status") as f:
+				uids = [l.split()[1:] for l in f if l.startswith("Uid:")][0]
+			check(all(int(u) == uid for u in uids), f"pid {pid} uids {uids}")
+		check(len(pids) >= 3, f"expected front end, spawner, executor: {pids}")
+		for root, dirs, files in os.walk(dm.data):
+			for n in dirs + files:
+				st = os.lstat(os.path.join(root, n))
+				check(st.st_uid == uid, f"{n} owned by uid {st.st_uid}")
+	finally:
+		dm.cleanup()
