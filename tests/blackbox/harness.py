@@ -312,6 +312,10 @@ class Daemon:
 		self.errf = open(self.stderr_path, "wb")
 		self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
 					     stdout=self.errf, stderr=self.errf)
+		return self.wait_healthy()
+
+	def wait_healthy(self):
+		"""Wait for /healthz on self.port from the started self.proc."""
 		end = time.time() + START_WAIT
 		last = None
 		while time.time() < end:

@@ -66,23 +66,7 @@ class ActivatedDaemon(harness.Daemon):
 			raise AssertionError("start() needs a TCP socket")
 		self.port = self.sock.getsockname()[1]
 		self.spawn()
-		end = time.time() + harness.START_WAIT
-		last = None
-		while time.time() < end:
-			if self.proc.poll() is not None:
-				raise AssertionError(f"daemon exited with {self.proc.returncode} "
-						     f"at startup: {self.stderr_tail()}")
-			try:
-				r = self.get("/healthz", timeout=1.0)
-				if r.status == 200:
-					return self
-				last = f"status {r.status}"
-			except OSError as e:
-				last = str(e)
-			time.sleep(0.05)
-		self.kill_hard()
-		raise AssertionError(f"/healthz did not answer within {harness.START_WAIT} s "
-				     f"({last}): {self.stderr_tail()}")
+		return self.wait_healthy()
 
 
 def holders(link, pids):
