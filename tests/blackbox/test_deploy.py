@@ -19,7 +19,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 
 import harness
 from harness import Group, check, eq, expect_ok
