@@ -413,8 +413,9 @@ frontend_run(void)
 {
 	int i;
 
-	log_info("listening on %s:%d, sandbox: %s", fe_cfg->listen_host,
-	    fe_cfg->listen_port, sandbox_status());
+	/* The address itself was logged by listen.c (it may have been
+	 * handed in by the service manager, not taken from --listen). */
+	log_info("serving, sandbox: %s", sandbox_status());
 	event_base_dispatch(fe_base);
 	for (i = 0; i < 4; i++)
 		event_del(fe_sigs[i]);

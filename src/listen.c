@@ -59,8 +59,9 @@ listen_sockopt(int fd, int level, int name)
 	return v;
 }
 
+/* Log the bound address: the one place it is logged. */
 static void
-listen_log_addr(int fd)
+listen_log_addr(int fd, const char *how)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -72,8 +73,7 @@ listen_log_addr(int fd)
 		snprintf(host, sizeof(host), "?");
 		snprintf(serv, sizeof(serv), "?");
 	}
-	log_info("socket-activated: fd %d listening on %s port %s "
-	    "(--listen not used)", fd, host, serv);
+	log_info("listening on %s port %s%s", host, serv, how);
 }
 
 /* Check and take fd 3 from the service manager. */
@@ -105,7 +105,7 @@ listen_take_passed(void)
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
-	listen_log_addr(fd);
+	listen_log_addr(fd, " (socket-activated: fd 3, --listen not used)");
 	return fd;
 }
 
@@ -140,6 +140,7 @@ listen_bind(const struct config *cfg)
 	if (fd == -1)
 		fatal("cannot listen on %s:%d", cfg->listen_host,
 		    cfg->listen_port);
+	listen_log_addr(fd, "");
 	return fd;
 }
 
