@@ -21,12 +21,13 @@
 
 #include "config.h"
 #include "log.h"
-#include "sandbox.h"
+#include "sandbox_int.h"
 
 #define PD_NFTW_FDS	16	/* directory fds nftw may hold open */
 
 static uid_t	pd_uid;
 static gid_t	pd_gid;
+static int	pd_found;	/* pd_uid/pd_gid hold --user's ids */
 
 static int
 pd_chown_one(const char *path, const struct stat *st, int flag,
@@ -54,10 +55,9 @@ pd_not_root(const struct config *cfg)
 }
 
 void
-sandbox_drop_root(const struct config *cfg)
+privdrop_lookup(const struct config *cfg)
 {
 	struct passwd *pw;
-	uid_t r, e, s;
 
 	if (geteuid() != 0) {
 		pd_not_root(cfg);
@@ -72,6 +72,18 @@ sandbox_drop_root(const struct config *cfg)
 		    cfg->user);
 	pd_uid = pw->pw_uid;
 	pd_gid = pw->pw_gid;
+	pd_found = 1;
+}
+
+void
+sandbox_drop_root(const struct config *cfg)
+{
+	uid_t r, e, s;
+
+	if (geteuid() != 0)
+		return;
+	if (!pd_found)
+		privdrop_lookup(cfg);
 	if (nftw(cfg->data_dir, pd_chown_one, PD_NFTW_FDS, FTW_PHYS) == -1)
 		fatal("walk %s", cfg->data_dir);
 	if (setgroups(0, NULL) == -1 || setresgid(pd_gid, pd_gid, pd_gid) ==

@@ -42,6 +42,7 @@ sandbox_check(const struct config *cfg)
 	int abi = landlock_abi(), saved = errno;
 
 	sb_cfg = cfg;
+	privdrop_lookup(cfg);
 	if (cfg->insecure_no_sandbox || SB_SANITIZER) {
 		sb_off = 1;
 		snprintf(sb_status, sizeof(sb_status), "off (%s)",

@@ -38,9 +38,10 @@ struct sandbox_params {
 };
 
 /*
- * In main(), first thing after the options: probe Landlock and seccomp.
- * Fatal (one line naming the missing layer) if either is unavailable,
- * unless --insecure-no-sandbox, which is then logged loudly.
+ * In main(), first thing after the options: resolve --user (when root)
+ * and probe Landlock and seccomp. Fatal (one line naming the missing
+ * layer or the bad user) if either is unavailable, unless
+ * --insecure-no-sandbox, which is then logged loudly.
  */
 void	sandbox_check(const struct config *cfg);
 /*

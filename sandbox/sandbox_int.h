@@ -45,6 +45,12 @@ int	seccomp_enter(enum sandbox_role role);
 /* seccomp_export_pfc of the role's filter, with the table's reasons. */
 void	seccomp_dump(FILE *f, enum sandbox_role role);
 
+/* ---- privdrop.c ---- */
+
+/* Resolve --user now (fatal if unusable), so a bad one stops startup
+ * before anything is bound or created. Called by sandbox_check. */
+void	privdrop_lookup(const struct config *cfg);
+
 /* ---- rlimit.c ---- */
 
 int	rlimit_apply_executor(const struct config *cfg);
