@@ -18,8 +18,14 @@
  * executor running it, then freed after its reply. Replies go out
  * through pool_reply_cb; nothing here touches an executor after a
  * callback that may have removed it.
+ *
+ * Messages to the spawner go out in order through p_outq: the control
+ * socket is non-blocking and holds only a few hundred packets, and one
+ * sweep may remove thousands of expired walk-ins at once, so whatever
+ * does not fit waits in the queue until the socket is writable again.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +77,9 @@ static const struct config	*p_cfg;
 static pool_reply_cb		 p_reply;
 static int			 p_spawner = -1;
 static struct event		*p_spawner_ev;
+static struct event		*p_spawner_wev;	/* armed while p_outq waits */
+static struct spawn_msg		*p_outq;	/* [p_outq_head, p_outq_n) */
+static size_t			 p_outq_head, p_outq_n, p_outq_cap;
 static uint32_t			 p_seq;
 static size_t			 p_live;
 static TAILQ_HEAD(, executor)	 p_idle = TAILQ_HEAD_INITIALIZER(p_idle);
@@ -87,6 +96,57 @@ arm(struct event *ev, int64_t ms)
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000) };
 
 	evtimer_add(ev, &tv);
+}
+
+/* ---- messages to the spawner ---- */
+
+/* Send what is queued until the socket is full; then wait for EV_WRITE. */
+static void
+spawner_flush(void)
+{
+	while (p_outq_head < p_outq_n) {
+		if (ipc_send_msg(p_spawner, &p_outq[p_outq_head], NULL, 0) == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != ENOBUFS)
+				fatal("spawner is gone");
+			event_add(p_spawner_wev, NULL);
+			return;
+		}
+		p_outq_head++;
+	}
+	p_outq_head = p_outq_n = 0;
+}
+
+static void
+spawner_send(const struct spawn_msg *m)
+{
+	int waiting = p_outq_n > p_outq_head;
+
+	if (p_outq_n == p_outq_cap) {
+		if (p_outq_head > 0) {
+			memmove(p_outq, p_outq + p_outq_head,
+			    (p_outq_n - p_outq_head) * sizeof(*p_outq));
+			p_outq_n -= p_outq_head;
+			p_outq_head = 0;
+		} else {
+			p_outq_cap = p_outq_cap ? p_outq_cap * 2 : 64;
+			if ((p_outq = realloc(p_outq, p_outq_cap *
+			    sizeof(*p_outq))) == NULL)
+				fatal("realloc");
+		}
+	}
+	p_outq[p_outq_n++] = *m;
+	if (!waiting)		/* else the write event is already armed */
+		spawner_flush();
+}
+
+static void
+spawner_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	spawner_flush();
 }
 
 /* ---- jobs ---- */
@@ -343,8 +403,7 @@ spawn_for(struct instance *inst, int create)
 	memcpy(m.id, inst->id, TOKEN_ID_BYTES);
 	m.created = inst->created;
 	m.expires = inst->expires;
-	if (ipc_send_msg(p_spawner, &m, NULL, 0) == -1)
-		fatal("spawner is gone");
+	spawner_send(&m);
 }
 
 static void
@@ -492,8 +551,7 @@ pool_remove_dir(const unsigned char *id)
 	m.magic = IPC_MAGIC;
 	m.type = SPAWN_REMOVE;
 	memcpy(m.id, id, TOKEN_ID_BYTES);
-	if (ipc_send_msg(p_spawner, &m, NULL, 0) == -1)
-		fatal("spawner is gone");
+	spawner_send(&m);
 }
 
 void
@@ -537,12 +595,14 @@ pool_shutdown(void)
 	struct job *j;
 
 	/* Closing the sockets makes each executor roll back and exit;
-	 * a busy one is killed (its request gets no reply: we are going). */
+	 * a busy one is killed. Its request is answered 503 into the
+	 * connection's buffer, which is never sent (the loop has stopped):
+	 * http_server_free then frees the connection with nothing pointing
+	 * at the freed request (tests/soak/leak.py). */
 	while ((ex = TAILQ_FIRST(&p_all)) != NULL) {
 		if ((j = ex->job) != NULL) {
 			ex->job = NULL;
 			ex_kill(ex);
-			j->req->conn = NULL;
 			job_finish(j, 503, "server busy", 0, 0);
 		}
 		if (ex->state == EX_SPAWNING)
@@ -557,6 +617,14 @@ pool_shutdown(void)
 		ex->inst = NULL;
 		ex_free(ex);
 	}
+	/* Removals still queued: hand them over, waiting if need be. */
+	if (p_outq_n > p_outq_head) {
+		event_del(p_spawner_wev);
+		fcntl(p_spawner, F_SETFL, fcntl(p_spawner, F_GETFL) & ~O_NONBLOCK);
+		spawner_flush();
+	}
+	free(p_outq);
+	event_free(p_spawner_wev);
 	event_free(p_spawner_ev);
 	close(p_spawner);
 }
@@ -573,4 +641,6 @@ pool_init(struct event_base *base, const struct config *cfg, int spawner_fd,
 	p_spawner_ev = event_new(base, spawner_fd, EV_READ | EV_PERSIST,
 	    spawner_read_cb, NULL);
 	event_add(p_spawner_ev, NULL);
+	p_spawner_wev = event_new(base, spawner_fd, EV_WRITE, spawner_write_cb,
+	    NULL);
 }

@@ -4,6 +4,8 @@ sweeper, restart survival, foreign-key tokens, executor crash and respawn,
 idle exit, pool eviction and a full pool.
 """
 
+import http.client
+import json
 import os
 import signal
 import threading
@@ -72,6 +74,46 @@ def secrets(d):
 		with open(d.path("secrets", f), "rb") as fh:
 			out[f] = fh.read()
 	return out
+
+
+@ttl.case
+def mass_expiry_in_one_sweep(d):
+	"""Hundreds of walk-ins expiring in one sweep: more removal messages
+	than the spawner's socket holds at once (the front end once died on
+	EAGAIN here). All must go, and the daemon must keep serving."""
+	n, nthreads = 1200, 4
+	errors = []
+
+	def worker(k):
+		c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
+		body = json.dumps({"sql": "SELECT 1"})
+		try:
+			for _ in range(k):
+				c.request("POST", "/sql", body=body,
+					  headers={"Content-Type": "application/json"})
+				r = c.getresponse()
+				r.read()
+				if r.status != 200:
+					errors.append(r.status)
+		except OSError as e:
+			errors.append(str(e))
+		finally:
+			c.close()
+
+	ts = [threading.Thread(target=worker, args=(n // nthreads,))
+	      for _ in range(nthreads)]
+	for t in ts:
+		t.start()
+	for t in ts:
+		t.join()
+	eq(errors, [], "create errors")
+	end = time.time() + 3 + 5 + 20
+	ok = wait_until(lambda: not os.listdir(d.path("instances")),
+			end - time.time(), 0.25)
+	check(d.proc.poll() is None, f"daemon exited during the sweep: {d.stderr_tail()}")
+	check(ok, f"{len(os.listdir(d.path('instances')))} of {n} walk-ins left "
+	      "20 s after the sweep was due")
+	expect_ok(d.sql("SELECT 1"))
 
 
 @restart.case
