@@ -40,7 +40,8 @@ JAIL_SRC := $(wildcard tests/sandbox/test_*.c)
 JAIL_BIN := $(patsubst tests/sandbox/%.c,$(BUILD)/tests/sandbox/%,$(JAIL_SRC))
 TEST_BIN := $(UNIT_BIN) $(JAIL_BIN)
 
-.PHONY: all run check unit blackbox deps clean check-asan format format-check lint
+.PHONY: all run check unit blackbox deps clean check-asan format format-check lint \
+	bench bench-deps
 
 all: $(BUILD)/walkind
 
@@ -73,6 +74,21 @@ $(BUILD)/tests/sandbox/%: tests/sandbox/%.c $(LIBOBJ) $(BUILD)/.cflags
 deps:
 	@sh deploy/install-deps.sh
 
+# bench/: the ceiling server walkind is measured against (bench/ceiling.c).
+# `make check` builds it too, so it does not rot; nothing runs it there.
+$(BUILD)/bench-ceiling: bench/ceiling.c $(BUILD)/.cflags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(LIBS)
+
+bench-deps:
+	@sh bench/install-deps.sh
+
+# The benchmark (docs/PERFORMANCE.md): loopback only, bounded, a few
+# minutes; BENCH_SECS, BENCH_SCALE_N and BENCH_SKIP shorten it.
+bench: deps bench-deps
+	@$(MAKE) --no-print-directory all $(BUILD)/bench-ceiling
+	@BUILD=$(BUILD) python3 bench/run.py
+
 # Start the service on 127.0.0.1:8080 with the embedded default data dir.
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -86,7 +102,8 @@ blackbox: $(BUILD)/walkind
 
 # Every test suite, warnings as errors.
 check: deps
-	@$(MAKE) --no-print-directory WERROR=1 all $(TEST_BIN)
+	@$(MAKE) --no-print-directory WERROR=1 all $(TEST_BIN) \
+	    $(BUILD)/bench-ceiling
 	@sh tests/run-all.sh $(BUILD)
 
 check-asan:
