@@ -105,13 +105,30 @@ check: deps
 	@$(MAKE) --no-print-directory WERROR=1 all $(TEST_BIN) \
 	    $(BUILD)/bench-ceiling
 	@sh tests/run-all.sh $(BUILD)
+	@$(MAKE) --no-print-directory check-asan
 
+# The same suites on an ASan+UBSan build (the jail is off there: the suites
+# that prove it say so and skip), plus the LeakSanitizer check of
+# tests/soak/leak.py. `make check` runs it last (README "Tests").
+ASAN_BUILD ?= $(BUILD)-asan
 check-asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan WERROR=1 \
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) WERROR=1 \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined" all \
-	    $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BIN))
-	@ASAN_OPTIONS=detect_leaks=1 WALKIND_ASAN=1 sh tests/run-all.sh build-asan
+	    $(patsubst $(BUILD)/%,$(ASAN_BUILD)/%,$(TEST_BIN))
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 WALKIND_ASAN=1 \
+	    sh tests/run-all.sh $(ASAN_BUILD)
+
+# tests/soak/: the mixed load with executors evicted and killed, for
+# SOAK_SECONDS, printing its figures (make check runs 20 s of it).
+# tests/faults/: kills, a full disk, bad keys, an unusable data dir.
+SOAK_SECONDS ?= 300
+.PHONY: soak faults
+soak: $(BUILD)/walkind
+	@python3 tests/soak/soak.py $(BUILD)/walkind --seconds $(SOAK_SECONDS) --figures
+
+faults: $(BUILD)/walkind
+	@python3 tests/faults/run.py $(BUILD)/walkind
 
 format:
 	clang-format -i src/*.c include/*.h sandbox/*.c sandbox/*.h tests/unit/*.c

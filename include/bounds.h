@@ -71,6 +71,11 @@
 
 /* ---- disk ---- */
 #define BOUNDS_MIN_FREE_BYTES	(256L * 1024 * 1024) /* refuse creates below */
+/* Refuse creates below this many free inodes, too: a walk-in takes four
+ * (directory, meta, db.sqlite, its journal), and without an inode the
+ * spawner's mkdir fails, which would be a 500, not the 503 of a full
+ * node (tests/faults/test_faults.py). */
+#define BOUNDS_MIN_FREE_INODES	1024
 
 /* ---- housekeeping ---- */
 #define BOUNDS_SWEEP_INTERVAL_S	5	/* expired walk-ins gone within 30 s */

@@ -171,9 +171,11 @@ create_check(struct http_req *req, int *retry)
 	*retry = BOUNDS_RETRY_AFTER_S;
 	if (registry_count() >= (size_t)fe_cfg->max_instances)
 		return 503;
+	/* f_files is 0 where the file system has no inode limit. */
 	if (statvfs(fe_cfg->data_dir, &sv) == 0 &&
-	    (uint64_t)sv.f_bavail * sv.f_frsize < BOUNDS_MIN_FREE_BYTES +
-	    (uint64_t)fe_cfg->max_db_bytes * 2)
+	    ((uint64_t)sv.f_bavail * sv.f_frsize < BOUNDS_MIN_FREE_BYTES +
+	    (uint64_t)fe_cfg->max_db_bytes * 2 ||
+	    (sv.f_files > 0 && sv.f_favail < BOUNDS_MIN_FREE_INODES)))
 		return 503;
 	return 0;
 }

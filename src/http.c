@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +52,7 @@ struct http_server {
 	struct evconnlistener	*lev;
 	struct http_opts	 o;
 	size_t			 nconns;
+	LIST_HEAD(, http_conn)	 conns;		/* every open one, for _free */
 };
 
 struct http_conn {
@@ -64,6 +66,7 @@ struct http_conn {
 	int			 keepalive_10;	/* HTTP/1.0 keep-alive reply */
 	int64_t			 req_start;	/* 0 while idle */
 	char			 peer_ip[64];
+	LIST_ENTRY(http_conn)	 entry;		/* in srv->conns */
 };
 
 /* What parse_head learns beyond the request fields. */
@@ -571,6 +574,7 @@ conn_free(struct http_conn *c)
 	event_free(c->timer);
 	bufferevent_free(c->bev);
 	c->srv->nconns--;
+	LIST_REMOVE(c, entry);
 	free(c);
 }
 
@@ -621,6 +625,7 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	c->state = C_HEAD;
 	s->nconns++;
+	LIST_INSERT_HEAD(&s->conns, c, entry);
 	timer_arm(c, BOUNDS_HTTP_IDLE_MS);
 }
 
@@ -656,6 +661,10 @@ http_server_free(struct http_server *s)
 {
 	if (s == NULL)
 		return;
+	/* Connections still open at shutdown: idle ones, and those whose
+	 * request the pool dropped (pool_shutdown). */
+	while (!LIST_EMPTY(&s->conns))
+		conn_free(LIST_FIRST(&s->conns));
 	evconnlistener_free(s->lev);
 	free(s);
 }

@@ -44,10 +44,14 @@ static void
 make_dir(const char *base, const char *sub)
 {
 	char path[4200];
+	struct stat st;
 
 	snprintf(path, sizeof(path), "%s%s%s", base, sub[0] ? "/" : "", sub);
 	if (mkdir(path, 0700) == -1 && errno != EEXIST)
 		fatal("cannot create %s", path);
+	/* A file in its place would otherwise read as "not writable". */
+	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+		fatalx("data directory %s is not a directory", path);
 	if (access(path, W_OK | X_OK) == -1)
 		fatal("data directory %s is not writable", path);
 }

@@ -341,6 +341,14 @@ class Daemon:
 		except OSError:
 			return ""
 
+	def stderr_text_of(self, n):
+		"""stderr of the n-th start (1-based)."""
+		try:
+			with open(os.path.join(self.logdir, f"stderr.{n}"), "rb") as f:
+				return f.read()
+		except OSError:
+			return b""
+
 	def stderr_text(self):
 		out = b""
 		for i in range(1, self.nstarts + 1):
@@ -377,6 +385,9 @@ class Daemon:
 				p.wait()
 		self.errf.close()
 		self.proc = None
+		rep = sanitizer_reports(self.stderr_text_of(self.nstarts))
+		if rep:
+			self.problems.append(f"sanitizer report on stderr: {rep}")
 		# children die with it, perhaps a moment later
 		def still():
 			return [k for k, (_, st) in kids.items() if alive(k, st)]
@@ -489,6 +500,33 @@ class Daemon:
 
 	def raw(self, source=None, timeout=TIMEOUT):
 		return RawConn(self.port, source, timeout)
+
+
+# What ASan, LSan and UBSan print (sanitizer builds, make check-asan): any
+# of these on a daemon's stderr fails the group's clean-shutdown case.
+SANITIZER_RE = re.compile(r"==[0-9]+==ERROR: [A-Za-z]+Sanitizer|: runtime error: ")
+# The one extra line a sanitizer build prints before anything else.
+SANITIZER_BANNER = "SANDBOX OFF (sanitizer build)"
+
+
+def sanitizer_reports(text):
+	"""The sanitizer report lines in stderr text (bytes), at most 5."""
+	lines = text.decode("utf-8", "replace").splitlines()
+	return [short(ln, 200) for ln in lines if SANITIZER_RE.search(ln)][:5]
+
+
+def sanitizer_build(binary):
+	"""True if binary was built with -fsanitize=address (make check-asan)."""
+	with open(binary, "rb") as f:
+		return b"__asan_init" in f.read()
+
+
+def refusal_lines(text):
+	"""stderr lines of a refused start, less a sanitizer build's banner
+	(sandbox/sandbox.c prints it before any check can refuse)."""
+	if isinstance(text, bytes):
+		text = text.decode("utf-8", "replace")
+	return [ln for ln in text.strip().splitlines() if SANITIZER_BANNER not in ln]
 
 
 def token_uuid(tok):

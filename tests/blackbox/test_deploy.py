@@ -166,7 +166,7 @@ def bad_fd(make, fds, want):
 			check(rc != 0, f"LISTEN_FDS={fds}: exit code 0")
 			a.errf.close()
 			a.proc = None
-			lines = a.stderr_text().decode("utf-8", "replace").strip().splitlines()
+			lines = harness.refusal_lines(a.stderr_text())
 			check(len(lines) == 1, f"expected one stderr line, got {lines!r}")
 			check(want in lines[0], f"stderr {lines[0]!r} does not say {want!r}")
 			# the spawner was already forked: it must die with the front end
