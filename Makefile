@@ -130,6 +130,60 @@ soak: $(BUILD)/walkind
 faults: $(BUILD)/walkind
 	@python3 tests/faults/run.py $(BUILD)/walkind
 
+# tests/fuzz/: libFuzzer harnesses. The project's sources are compiled
+# again with clang, ASan+UBSan and libFuzzer's coverage into
+# $(BUILD)/fuzz/ (not the gcc objects) and archived, so each harness links
+# only what it calls. `make fuzz` runs each for FUZZ_SECONDS; `make check`
+# runs a short pass (tests/run-all.sh, FUZZ_CHECK_SECONDS each).
+FUZZ_CC		?= clang
+FUZZ_SAN	:= -fsanitize=address,undefined -fno-omit-frame-pointer
+# -Werror applies to the harnesses; the project's sources are held to it
+# by the gcc build, and clang words a few warnings differently (it wants
+# [[fallthrough]] where gcc takes a comment).
+FUZZ_CFLAGS	= -std=c11 -D_GNU_SOURCE -O1 -g $(FUZZ_SAN) $(WARN) \
+		   -Iinclude -Isandbox $(PKG_CFLAGS)
+FUZZ_SECONDS	?= 60
+FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_OBJ	:= $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(filter-out src/main.c,$(SRC))) \
+		   $(BUILD)/fuzz/obj/src/openapi_blob.o
+TEST_BIN	+= $(FUZZ_BIN)
+
+.PHONY: fuzz
+
+$(BUILD)/fuzz/.cflags: FORCE
+	@mkdir -p $(BUILD)/fuzz
+	@echo '$(FUZZ_CC) $(FUZZ_CFLAGS)' | cmp -s - $@ || \
+	    echo '$(FUZZ_CC) $(FUZZ_CFLAGS)' > $@
+
+$(BUILD)/fuzz/obj/%.o: %.c $(BUILD)/fuzz/.cflags
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-implicit-fallthrough \
+	    -Wno-format-nonliteral -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/obj/src/openapi_blob.o: src/openapi_blob.S docs/openapi.json
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -c $< -o $@
+
+$(BUILD)/fuzz/libwalkind.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $(FUZZ_OBJ)
+
+# The harnesses are ASan+UBSan builds already: the check-asan pass (a
+# BUILD ending in -asan) neither builds nor runs them again.
+ifeq ($(filter %-asan,$(BUILD)),)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libwalkind.a \
+    $(BUILD)/fuzz/.cflags
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(if $(WERROR),-Werror) -fsanitize=fuzzer \
+	    -Itests/fuzz -MMD -MP -o $@ $< $(BUILD)/fuzz/libwalkind.a $(LIBS)
+else
+$(BUILD)/fuzz/fuzz_%: ;
+endif
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@sh tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS) long
+
 format:
 	clang-format -i src/*.c include/*.h sandbox/*.c sandbox/*.h tests/unit/*.c
 

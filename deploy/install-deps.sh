@@ -5,8 +5,9 @@
 # Idempotent: does nothing when everything is present. As root it runs
 # apt-get and useradd; otherwise it prints the exact commands and fails.
 set -eu
+# clang and libclang-rt-14-dev (libFuzzer, ASan, UBSan runtimes): tests/fuzz.
 PKGS="gcc make pkg-config libsqlite3-dev libevent-dev libcjson-dev \
-libsodium-dev libseccomp-dev python3 curl"
+libsodium-dev libseccomp-dev python3 curl clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

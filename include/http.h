@@ -47,6 +47,28 @@ struct http_header {
 	const char	*value;
 };
 
+/* What http_parse_head learns beyond the request fields. */
+struct http_head {
+	int		http10;
+	int		has_cl;
+	uint64_t	content_length;
+	int		chunked;
+	int		conn_close;
+	int		conn_keepalive;
+	int		expect_continue;
+	int		hosts;
+};
+
+/*
+ * Parse the request head in r->head: len bytes, NUL-terminated at len,
+ * as cut from the wire (through the blank line). Splits it in place and
+ * fills r->method, r->target, the header pointers (into r->head) and
+ * *hi, which the caller zeroes first. Returns 0, or the status of the
+ * refusal (400, 431). No I/O: the connection calls it on every head,
+ * and tests/fuzz calls it on raw bytes.
+ */
+int	http_parse_head(struct http_req *r, size_t len, struct http_head *hi);
+
 /* Called for every complete, well-formed request. */
 typedef void (*http_handler_cb)(struct http_req *req, void *arg);
 /* Called once per reply (including the layer's own errors) to log it. */

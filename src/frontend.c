@@ -214,11 +214,47 @@ sql_session(struct http_req *req, const char *sql, size_t len)
 	pool_submit(inst, req, sql, len, 0);
 }
 
+int
+frontend_sql_body(const char *body, size_t len, struct cJSON **rootp,
+    const char **sqlp, const char **msg)
+{
+	const cJSON *sql;
+	cJSON *root;
+
+	*rootp = NULL;
+	/*
+	 * No JSON text holds a raw NUL byte, but cJSON takes one inside a
+	 * string and the C string, so the SQL, would end there (found by
+	 * tests/fuzz/fuzz_body).
+	 */
+	if (len > 0 && memchr(body, '\0', len) != NULL) {
+		*msg = "invalid json";
+		return -1;
+	}
+	root = cJSON_ParseWithLength(body ? body : "", len);
+	if (root == NULL || !cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		*msg = "invalid json";
+		return -1;
+	}
+	*rootp = root;
+	sql = cJSON_GetObjectItemCaseSensitive(root, "sql");
+	if (body_has_nul_escape(body, len)) {
+		*msg = "sql contains NUL byte";
+		return -1;
+	}
+	if (!cJSON_IsString(sql) || sql->valuestring[0] == '\0') {
+		*msg = "missing sql";
+		return -1;
+	}
+	*sqlp = sql->valuestring;
+	return 0;
+}
+
 static void
 sql_post(struct http_req *req)
 {
-	const cJSON *sql;
-	const char *bad;
+	const char *sql, *bad;
 	cJSON *root;
 	char msg[96];
 	int retry;
@@ -233,26 +269,18 @@ sql_post(struct http_req *req)
 		    NULL, 0);
 		return;
 	}
-	root = cJSON_ParseWithLength(req->body ? req->body : "", req->body_len);
-	if (root == NULL || !cJSON_IsObject(root)) {
-		cJSON_Delete(root);
-		http_reply_error(req, 400, "invalid json", NULL, 0);
-		return;
-	}
-	sql = cJSON_GetObjectItemCaseSensitive(root, "sql");
-	if (body_has_nul_escape(req->body, req->body_len)) {
-		http_reply_error(req, 400, "sql contains NUL byte", NULL, 0);
-	} else if (!cJSON_IsString(sql) || sql->valuestring[0] == '\0') {
-		http_reply_error(req, 400, "missing sql", NULL, 0);
+	if (frontend_sql_body(req->body, req->body_len, &root, &sql,
+	    &bad) == -1) {
+		http_reply_error(req, 400, bad, NULL, 0);
 	} else {
-		req->sql_len = (int64_t)strlen(sql->valuestring);
-		if ((bad = keyword_scan(sql->valuestring, (size_t)req->sql_len))) {
+		req->sql_len = (int64_t)strlen(sql);
+		if ((bad = keyword_scan(sql, (size_t)req->sql_len))) {
 			snprintf(msg, sizeof(msg), "forbidden sql keyword: %s", bad);
 			http_reply_error(req, 400, msg, NULL, 0);
 		} else if (req->session != NULL)
-			sql_session(req, sql->valuestring, (size_t)req->sql_len);
+			sql_session(req, sql, (size_t)req->sql_len);
 		else
-			sql_create(req, sql->valuestring, (size_t)req->sql_len);
+			sql_create(req, sql, (size_t)req->sql_len);
 	}
 	cJSON_Delete(root);
 }

@@ -69,18 +69,6 @@ struct http_conn {
 	LIST_ENTRY(http_conn)	 entry;		/* in srv->conns */
 };
 
-/* What parse_head learns beyond the request fields. */
-struct head_info {
-	int		http10;
-	int		has_cl;
-	uint64_t	content_length;
-	int		chunked;
-	int		conn_close;
-	int		conn_keepalive;
-	int		expect_continue;
-	int		hosts;
-};
-
 static void	conn_process(struct http_conn *c);
 static void	conn_free(struct http_conn *c);
 
@@ -269,7 +257,7 @@ has_token(const char *v, const char *tok)
 
 /* Parse "METHOD SP target SP HTTP/1.x"; line is NUL-terminated. */
 static int
-parse_request_line(struct http_req *r, char *line, struct head_info *hi)
+parse_request_line(struct http_req *r, char *line, struct http_head *hi)
 {
 	char *sp1, *sp2, *p;
 
@@ -299,7 +287,7 @@ parse_request_line(struct http_req *r, char *line, struct head_info *hi)
 }
 
 static int
-parse_header(struct http_req *r, char *line, struct head_info *hi)
+parse_header(struct http_req *r, char *line, struct http_head *hi)
 {
 	char *colon, *v, *end, *p;
 
@@ -345,8 +333,8 @@ parse_header(struct http_req *r, char *line, struct head_info *hi)
 }
 
 /* Split r->head (len bytes, NUL-terminated) into lines and parse them. */
-static int
-parse_head(struct http_req *r, size_t len, struct head_info *hi)
+int
+http_parse_head(struct http_req *r, size_t len, struct http_head *hi)
 {
 	char *line = r->head, *eol;
 	int nheaders = 0, rc;
@@ -406,7 +394,7 @@ static void
 conn_head(struct http_conn *c, size_t hlen)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
-	struct head_info hi;
+	struct http_head hi;
 	struct http_req *r;
 	int rc;
 
@@ -416,7 +404,7 @@ conn_head(struct http_conn *c, size_t hlen)
 		fatal("malloc");
 	evbuffer_remove(in, r->head, hlen);
 	r->head[hlen] = '\0';
-	if ((rc = parse_head(r, hlen, &hi)) != 0) {
+	if ((rc = http_parse_head(r, hlen, &hi)) != 0) {
 		conn_fail(c, rc, status_msg(rc));
 		return;
 	}

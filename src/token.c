@@ -8,8 +8,9 @@
  * secret; the key does. token_verify fails the same way (-1, outputs
  * untouched) for every reason, and the MAC is checked in constant time
  * by crypto_auth_verify. Decoding uses sodium_base642bin with b64_end
- * NULL, which rejects trailing junk and non-canonical final characters,
- * so a token has exactly one accepted spelling.
+ * NULL, which rejects trailing junk, and the text must equal the
+ * canonical encoding of the decoded bytes (libsodium 1.0.18 also reads
+ * bytes 0x80..0xff as '_'), so a token has exactly one accepted spelling.
  *
  * Keys: DATA/secrets/keys holds the current key and, after the first
  * rotation, the previous one, as text:
@@ -566,6 +567,7 @@ token_verify(const char *s, size_t len, int64_t now,
 {
 	uint8_t bin[TOKEN_BIN_BYTES];
 	uint8_t msg[TOKEN_DOMAIN_LEN + TOKEN_SIGNED_BYTES];
+	char canon[TOKEN_B64_LEN + 1];
 	const struct token_key *k;
 	size_t binlen;
 	uint64_t e = 0;
@@ -578,6 +580,15 @@ token_verify(const char *s, size_t len, int64_t now,
 	    TOKEN_B64_LEN, NULL, &binlen, NULL,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    binlen != TOKEN_BIN_BYTES)
+		return -1;
+	/*
+	 * One spelling: libsodium 1.0.18 decodes every byte 0x80..0xff as
+	 * '_' (found by tests/fuzz/fuzz_token), so the text must also be
+	 * the canonical encoding of what it decoded to.
+	 */
+	sodium_bin2base64(canon, sizeof(canon), bin, sizeof(bin),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if (memcmp(canon, s + TOKEN_PREFIX_LEN, TOKEN_B64_LEN) != 0)
 		return -1;
 	if (bin[0] != TOKEN_VERSION ||
 	    (k = token_key_by_kid(bin[TOKEN_OFF_KID])) == NULL)
