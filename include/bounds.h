@@ -63,6 +63,9 @@
 #define BOUNDS_HTTP_IDLE_MS	30000	/* keep-alive idle before close */
 #define BOUNDS_HTTP_MAX_CONNS	4096	/* open client connections */
 #define BOUNDS_HTTP_MAX_OUTBUF	(4L * 1024 * 1024) /* unsent reply bytes */
+/* A reply the client takes no byte of for this long: closed. Without it a
+ * client that never reads holds its connection and reply for ever. */
+#define BOUNDS_HTTP_WRITE_STALL_MS 10000
 
 /* ---- pool ---- */
 #define BOUNDS_QUEUE_WAIT_MS	1000	/* wait for a free executor, then 503 */

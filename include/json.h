@@ -1,7 +1,7 @@
 /*
  * json.h: JSON text output for replies (the executor encodes rows, the
  * front end encodes errors). Output is always valid JSON and valid UTF-8
- * whatever bytes go in.
+ * whatever bytes go in. Also the UTF-8 check of request bodies.
  */
 #ifndef WALKIND_JSON_H
 #define WALKIND_JSON_H
@@ -24,5 +24,10 @@ void	json_add_double(struct buf *b, double v);
 void	json_add_base64(struct buf *b, const unsigned char *p, size_t len);
 /* Replace b's contents with {"error":"<msg>"}. */
 void	json_error(struct buf *b, const char *msg);
+/*
+ * Nonzero if s[0..len) is well-formed UTF-8 (no overlongs, surrogates or
+ * code points above U+10FFFF): RFC 8259 JSON text. For request bodies.
+ */
+int	json_utf8_valid(const char *s, size_t len);
 
 #endif

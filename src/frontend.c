@@ -154,6 +154,54 @@ body_has_nul_escape(const char *s, size_t len)
 	return 0;
 }
 
+/* Nonzero if [p, end) is JSON whitespace only. */
+static int
+json_tail_blank(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			return 0;
+	return 1;
+}
+
+/* How many members of the object root are named "sql" (after escapes). */
+static int
+sql_members(const cJSON *root)
+{
+	const cJSON *m;
+	int n = 0;
+
+	cJSON_ArrayForEach(m, root)
+		if (m->string != NULL && strcmp(m->string, "sql") == 0)
+			n++;
+	return n;
+}
+
+/*
+ * The body as one JSON object, or NULL for "invalid json". Stricter than
+ * cJSON alone, which takes invalid UTF-8, stops at the end of the first
+ * value (so "{...} junk" passed) and keeps the first of duplicate keys
+ * where most parsers keep the last: with "sql" twice a proxy or a log
+ * reader could see other SQL than the executor runs, so that is refused.
+ * A leading UTF-8 byte order mark is skipped, as RFC 8259 allows.
+ */
+static cJSON *
+body_parse(const char *body, size_t len)
+{
+	const char *b = body ? body : "", *end = NULL;
+	cJSON *root;
+
+	if (!json_utf8_valid(b, len))
+		return NULL;
+	root = cJSON_ParseWithLengthOpts(b, len, &end, 0);
+	if (root != NULL && (!cJSON_IsObject(root) || end == NULL ||
+	    !json_tail_blank(end, b + len) || sql_members(root) > 1)) {
+		cJSON_Delete(root);
+		root = NULL;
+	}
+	return root;
+}
+
 /* Node-wide and per-IP checks for a new walk-in; 0 or an HTTP status. */
 static int
 create_check(struct http_req *req, int *retry)
@@ -231,7 +279,7 @@ frontend_sql_body(const char *body, size_t len, struct cJSON **rootp,
 		*msg = "invalid json";
 		return -1;
 	}
-	root = cJSON_ParseWithLength(body ? body : "", len);
+	root = body_parse(body, len);
 	if (root == NULL || !cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		*msg = "invalid json";

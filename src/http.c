@@ -177,7 +177,9 @@ http_reply(struct http_req *req, int status, const struct http_header *extra,
 			len = 0;
 		reply_head(out, c->srv, status, len, extra, nextra,
 		    c->close_after, c->keepalive_10);
-		if (len > 0)
+		/* A reply to HEAD has no content (RFC 9110 9.3.2): sent anyway,
+		 * it would be read as the start of the next reply. */
+		if (len > 0 && strcmp(req->method, "HEAD") != 0)
 			evbuffer_add(out, body, len);
 		c->req = NULL;
 		c->state = C_WRITE;
@@ -441,12 +443,34 @@ conn_body(struct http_conn *c)
 	conn_dispatch(c);
 }
 
+/*
+ * Nonzero if [0, n) of in holds an LF not preceded by CR. Such a head is
+ * refused as soon as the LF arrives: one ended by "\n\n" or "\n\r\n"
+ * would otherwise wait out the request deadline for a CRLF blank line
+ * the client will never send.
+ */
+static int
+has_bare_lf(struct evbuffer *in, size_t n)
+{
+	const unsigned char *p, *lf;
+	size_t off = 0;
+
+	if (n == 0 || (p = evbuffer_pullup(in, (ev_ssize_t)n)) == NULL)
+		return 0;
+	while ((lf = memchr(p + off, '\n', n - off)) != NULL) {
+		if (lf == p || lf[-1] != '\r')
+			return 1;
+		off = (size_t)(lf - p) + 1;
+	}
+	return 0;
+}
+
 static void
 conn_process(struct http_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
-	struct evbuffer_ptr pos, lf;
-	size_t avail;
+	struct evbuffer_ptr pos;
+	size_t avail, n;
 
 	while (c->state == C_HEAD || c->state == C_BODY) {
 		if (c->state == C_BODY) {
@@ -463,10 +487,9 @@ conn_process(struct http_conn *c)
 			timer_arm(c, BOUNDS_HTTP_REQUEST_MS);
 		}
 		pos = evbuffer_search(in, "\r\n\r\n", 4, NULL);
-		lf = evbuffer_search(in, "\n\n", 2, NULL);
-		if (lf.pos >= 0 && (pos.pos < 0 || lf.pos < pos.pos)) {
-			/* A head ended by bare LFs: refuse now rather than
-			 * wait for a CRLF blank line that will not come. */
+		n = pos.pos >= 0 ? (size_t)pos.pos : avail;
+		if (has_bare_lf(in, n < BOUNDS_HTTP_MAX_HEAD ? n :
+		    BOUNDS_HTTP_MAX_HEAD)) {
 			conn_fail(c, 400, status_msg(400));
 			return;
 		}
@@ -525,8 +548,8 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct http_conn *c = arg;
 
 	(void)bev;
-	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
-		return;
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)))
+		return;			/* TIMEOUT: a write stall, see accept_cb */
 	if (c->state == C_BUSY && c->req != NULL) {
 		c->req->conn = NULL;	/* the handler still owns it */
 		c->req = NULL;
@@ -581,14 +604,38 @@ peer_to_text(const struct sockaddr *sa, char *out, size_t outlen)
 		snprintf(out, outlen, "unknown");
 }
 
+/*
+ * Past the connection cap: one 503 with the headers of every reply, then
+ * close. What the client has sent already is drained first, so the close
+ * is a FIN rather than a reset that can discard the reply in flight.
+ */
+static void
+accept_busy(const struct http_server *s, evutil_socket_t fd)
+{
+	static const char body[] = "{\"error\":\"server busy\"}";
+	const struct http_header retry = { "Retry-After", "1" };
+	struct evbuffer *out;
+	char sink[4096];
+	int i;
+
+	if ((out = evbuffer_new()) != NULL) {
+		reply_head(out, s, 503, sizeof(body) - 1, &retry, 1, 1, 0);
+		evbuffer_add(out, body, sizeof(body) - 1);
+		(void)evbuffer_write(out, fd);
+		evbuffer_free(out);
+	}
+	shutdown(fd, SHUT_WR);
+	for (i = 0; i < 4 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+		;
+	close(fd);
+}
+
 static void
 accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
-	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
-	    "Content-Type: application/json\r\nContent-Length: 25\r\n"
-	    "Retry-After: 1\r\nConnection: close\r\n\r\n"
-	    "{\"error\":\"server busy\"}\n";
+	const struct timeval stall = { BOUNDS_HTTP_WRITE_STALL_MS / 1000,
+	    (BOUNDS_HTTP_WRITE_STALL_MS % 1000) * 1000 };
 	struct http_server *s = arg;
 	struct http_conn *c;
 	int one = 1;
@@ -596,8 +643,7 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	(void)lev;
 	(void)salen;
 	if (s->nconns >= BOUNDS_HTTP_MAX_CONNS) {
-		(void)!send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-		close(fd);
+		accept_busy(s, fd);
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -610,6 +656,9 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	if (c->bev == NULL || c->timer == NULL)
 		fatalx("http: out of memory for a connection");
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	/* A write timeout runs only while reply bytes wait and restarts on
+	 * progress: a slow reader is fine, one that stops is closed. */
+	bufferevent_set_timeouts(c->bev, NULL, &stall);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	c->state = C_HEAD;
 	s->nconns++;

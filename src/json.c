@@ -177,6 +177,24 @@ json_add_string(struct buf *b, const char *s, size_t len)
 	buf_addc(b, '"');
 }
 
+int
+json_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t n, bad;
+
+	while (p < end) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((n = json_utf8_seq(p, (size_t)(end - p), &bad)) == 0)
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
 void
 json_add_int64(struct buf *b, int64_t v)
 {
