@@ -62,7 +62,9 @@
 #define BOUNDS_HTTP_REQUEST_MS	10000	/* first byte to full body (slowloris) */
 #define BOUNDS_HTTP_IDLE_MS	30000	/* keep-alive idle before close */
 #define BOUNDS_HTTP_MAX_CONNS	4096	/* open client connections */
-#define BOUNDS_HTTP_MAX_OUTBUF	(4L * 1024 * 1024) /* unsent reply bytes */
+/* Unsent reply bytes need no cap of their own: a connection holds one
+ * reply at a time (pipelined requests wait unread, http.c), and a reply
+ * is bounded by --max-result-bytes plus its encoding. */
 /* A reply the client takes no byte of for this long: closed. Without it a
  * client that never reads holds its connection and reply for ever. */
 #define BOUNDS_HTTP_WRITE_STALL_MS 10000
