@@ -7,10 +7,10 @@
  * first 42 bytes, with the key whose id is kid. The token carries no
  * secret; the key does. token_verify fails the same way (-1, outputs
  * untouched) for every reason, and the MAC is checked in constant time
- * by crypto_auth_verify. Decoding uses sodium_base642bin with b64_end
- * NULL, which rejects trailing junk, and the text must equal the
- * canonical encoding of the decoded bytes (libsodium 1.0.18 also reads
- * bytes 0x80..0xff as '_'), so a token has exactly one accepted spelling.
+ * by crypto_verify_32 (the tag is computed from a per-key HMAC state
+ * prepared once, see struct token_key). Decoding is strict base64url
+ * (token_b64_decode: only alphabet characters, the unused low bits of
+ * the last one zero), so a token has exactly one accepted spelling.
  *
  * Keys: DATA/secrets/keys holds the current key and, after the first
  * rotation, the previous one, as text:
@@ -82,6 +82,11 @@ struct token_key {
 	int64_t		created;	/* unix seconds */
 	uint8_t		kid;
 	uint8_t		key[crypto_auth_KEYBYTES];
+	/* HMAC state after the key's inner and outer pad blocks (set by
+	 * keys_install): each mint or verify starts from a copy of it
+	 * instead of hashing the key again, two of its four SHA-512
+	 * blocks. Key material like key, wiped with it. */
+	crypto_auth_hmacsha512256_state mac;
 };
 
 struct token_keyring {
@@ -402,6 +407,11 @@ keys_rotate(struct token_keyring *r, int64_t now)
 static void
 keys_install(struct token_keyring *r)
 {
+	crypto_auth_hmacsha512256_init(&r->cur.mac, r->cur.key,
+	    sizeof(r->cur.key));
+	if (r->have_prev)
+		crypto_auth_hmacsha512256_init(&r->prev.mac, r->prev.key,
+		    sizeof(r->prev.key));
 	if (sodium_mprotect_readonly(r) != 0)
 		abort();
 	if (keyring != NULL)
@@ -523,6 +533,18 @@ token_msg(const uint8_t bin[TOKEN_BIN_BYTES],
 	memcpy(msg + TOKEN_DOMAIN_LEN, bin, TOKEN_SIGNED_BYTES);
 }
 
+/* crypto_auth (HMAC-SHA-512-256) of msg under k, from k's ready state. */
+static void
+token_mac(const struct token_key *k, const uint8_t *msg, size_t len,
+    uint8_t tag[crypto_auth_BYTES])
+{
+	crypto_auth_hmacsha512256_state st = k->mac;
+
+	crypto_auth_hmacsha512256_update(&st, msg, len);
+	crypto_auth_hmacsha512256_final(&st, tag);
+	sodium_memzero(&st, sizeof(st));
+}
+
 void
 token_mint(const uint8_t id[TOKEN_ID_BYTES], int64_t expiry,
     char out[TOKEN_STR_MAX])
@@ -541,8 +563,7 @@ token_mint(const uint8_t id[TOKEN_ID_BYTES], int64_t expiry,
 		bin[TOKEN_OFF_EXPIRY + i] = (uint8_t)(e >> (56 - 8 * i));
 	randombytes_buf(bin + TOKEN_OFF_NONCE, TOKEN_NONCE_BYTES);
 	token_msg(bin, msg);
-	crypto_auth(bin + TOKEN_SIGNED_BYTES, msg, sizeof(msg),
-	    keyring->cur.key);
+	token_mac(&keyring->cur, msg, sizeof(msg), bin + TOKEN_SIGNED_BYTES);
 	memcpy(out, TOKEN_PREFIX, TOKEN_PREFIX_LEN);
 	sodium_bin2base64(out + TOKEN_PREFIX_LEN, TOKEN_STR_MAX -
 	    TOKEN_PREFIX_LEN, bin, sizeof(bin),
@@ -561,41 +582,74 @@ token_key_by_kid(uint8_t kid)
 	return NULL;
 }
 
+/* Value of a base64url character, or -1. */
+static int
+token_b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+/*
+ * Decode the TOKEN_B64_LEN characters at s (base64url, no padding) into
+ * bin. Exactly one spelling is accepted: every character is in the
+ * alphabet (libsodium 1.0.18's decoder reads bytes 0x80..0xff as '_',
+ * found by tests/fuzz/fuzz_token, so it is not used here) and the two
+ * bits the last character carries past byte 74 are zero. Returns 0 or -1.
+ */
+static int
+token_b64_decode(const char *s, uint8_t bin[TOKEN_BIN_BYTES])
+{
+	uint32_t acc = 0;
+	size_t i, n = 0;
+	int v, bits = 0;
+
+	for (i = 0; i < TOKEN_B64_LEN; i++) {
+		if ((v = token_b64_value((unsigned char)s[i])) < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			bin[n++] = (uint8_t)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	return n == TOKEN_BIN_BYTES && acc == 0 ? 0 : -1;
+}
+
 int
 token_verify(const char *s, size_t len, int64_t now,
     uint8_t id[TOKEN_ID_BYTES], int64_t *expiry)
 {
 	uint8_t bin[TOKEN_BIN_BYTES];
 	uint8_t msg[TOKEN_DOMAIN_LEN + TOKEN_SIGNED_BYTES];
-	char canon[TOKEN_B64_LEN + 1];
+	uint8_t tag[crypto_auth_BYTES];
 	const struct token_key *k;
-	size_t binlen;
 	uint64_t e = 0;
-	int i;
+	int i, ok;
 
 	if (len != TOKEN_STR_LEN || memcmp(s, TOKEN_PREFIX,
-	    TOKEN_PREFIX_LEN) != 0)
-		return -1;
-	if (sodium_base642bin(bin, sizeof(bin), s + TOKEN_PREFIX_LEN,
-	    TOKEN_B64_LEN, NULL, &binlen, NULL,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-	    binlen != TOKEN_BIN_BYTES)
-		return -1;
-	/*
-	 * One spelling: libsodium 1.0.18 decodes every byte 0x80..0xff as
-	 * '_' (found by tests/fuzz/fuzz_token), so the text must also be
-	 * the canonical encoding of what it decoded to.
-	 */
-	sodium_bin2base64(canon, sizeof(canon), bin, sizeof(bin),
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	if (memcmp(canon, s + TOKEN_PREFIX_LEN, TOKEN_B64_LEN) != 0)
+	    TOKEN_PREFIX_LEN) != 0 ||
+	    token_b64_decode(s + TOKEN_PREFIX_LEN, bin) == -1)
 		return -1;
 	if (bin[0] != TOKEN_VERSION ||
 	    (k = token_key_by_kid(bin[TOKEN_OFF_KID])) == NULL)
 		return -1;
 	token_msg(bin, msg);
-	if (crypto_auth_verify(bin + TOKEN_SIGNED_BYTES, msg, sizeof(msg),
-	    k->key) != 0)
+	token_mac(k, msg, sizeof(msg), tag);
+	ok = crypto_verify_32(tag, bin + TOKEN_SIGNED_BYTES) == 0;
+	sodium_memzero(tag, sizeof(tag));
+	if (!ok)
 		return -1;
 	for (i = 0; i < 8; i++)
 		e = (e << 8) | bin[TOKEN_OFF_EXPIRY + i];
