@@ -45,14 +45,22 @@ void	registry_expired(int64_t now, void (*cb)(struct instance *, void *),
 	    void *arg);
 
 /*
- * Startup: add every DATA/instances/<uuid>/ with a valid meta file.
+ * Startup: add every DATA/instances/<uuid>/ with a valid meta (below).
  * Directories without one (a create cut short) are reported through
  * `orphan` so they can be removed. Returns 0 or -1 if dir is unreadable.
  */
 int	registry_load(const char *instances_dir,
 	    void (*orphan)(const uint8_t id[TOKEN_ID_BYTES], void *), void *arg);
 
-/* meta file text for a walk-in; shared with the spawner that writes it. */
+/*
+ * A walk-in's meta: this text, as the extended attribute
+ * REGISTRY_META_XATTR of DATA/instances/<uuid>/ (written by the spawner;
+ * no block, no inode), or as the file <uuid>/meta where the file system
+ * has no user xattrs (and in data dirs of walkind 0.1.0).
+ */
+#define REGISTRY_META_XATTR	"user.walkind.meta"
+
+/* meta text for a walk-in; shared with the spawner that writes it. */
 int	registry_meta_format(char *out, size_t outlen, int64_t created,
 	    int64_t expires);
 int	registry_meta_parse(const char *text, int64_t *created,

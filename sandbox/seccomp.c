@@ -151,6 +151,8 @@ static const struct sc_rule sc_spawner[] = {
 	SC_ALLOW(getppid, "executor: die-with-parent check"),
 	SC_ALLOW(mkdir, "new instance directory"),
 	SC_ALLOW(mkdirat, "new instance directory, per-executor cgroup"),
+	SC_ALLOW(setxattr, "a new instance directory's meta "
+	    "(registry.h)"),
 	SC_ALLOW(rename, "meta.tmp -> meta"),
 	SC_ALLOW(renameat, "meta.tmp -> meta"),
 	SC_ALLOW(unlinkat, "remove instance files, cgroup dirs"),

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -227,19 +228,38 @@ registry_meta_parse(const char *text, int64_t *created, int64_t *expires)
 	return 0;
 }
 
-static int
-load_one(int dfd, const char *name, uint8_t id[TOKEN_ID_BYTES])
+/* The meta text of instance dir `name`: its xattr, else its meta file. */
+static ssize_t
+read_meta(int dfd, const char *name, char *text, size_t size)
 {
-	char path[128], text[256];
-	int64_t created, expires;
+	char path[128];
 	ssize_t n;
 	int fd;
 
+	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		return -1;
+	n = fgetxattr(fd, REGISTRY_META_XATTR, text, size);
+	close(fd);
+	if (n >= 0 || (errno != ENODATA && errno != ENOTSUP &&
+	    errno != EOPNOTSUPP))
+		return n;
 	snprintf(path, sizeof(path), "%s/meta", name);
 	if ((fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return -1;
-	n = read(fd, text, sizeof(text) - 1);
+	n = read(fd, text, size);
 	close(fd);
+	return n;
+}
+
+static int
+load_one(int dfd, const char *name, uint8_t id[TOKEN_ID_BYTES])
+{
+	char text[256];
+	int64_t created, expires;
+	ssize_t n;
+
+	n = read_meta(dfd, name, text, sizeof(text) - 1);
 	if (n <= 0)
 		return -1;
 	text[n] = '\0';

@@ -464,8 +464,17 @@ def instance_layout(d):
 	check(uid is not None, "no new directory under DATA/instances")
 	check(UUID_RE.match(uid), f"instance dir {uid!r} is not a canonical lowercase uuid")
 	files = set(os.listdir(d.path("instances", uid)))
-	for f in ("db.sqlite", "meta"):
-		check(f in files, f"DATA/instances/{uid}/ lacks {f}: {sorted(files)}")
+	check("db.sqlite" in files, f"DATA/instances/{uid}/ lacks db.sqlite: {sorted(files)}")
+	# the meta is the directory's xattr where the file system has them
+	# (no block, no inode), else a meta file
+	try:
+		meta = os.getxattr(d.path("instances", uid), "user.walkind.meta")
+	except OSError:
+		check("meta" in files, f"DATA/instances/{uid}/ has neither the "
+		      f"user.walkind.meta xattr nor a meta file: {sorted(files)}")
+	else:
+		check(meta.startswith(b"walkind-meta 1\ncreated "), f"meta xattr {meta!r}")
+		check("meta" not in files, "both a meta xattr and a meta file")
 
 
 @g.case

@@ -9,6 +9,7 @@
  * test leaves it empty.
  */
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include <fcntl.h>
 #include <ftw.h>
@@ -464,6 +465,55 @@ test_load(void)
 	CHECK_INT(o.n, 0);
 }
 
+/*
+ * The meta as the directory's xattr (what the spawner writes), which
+ * wins over a meta file; a corrupt xattr is an orphan like a corrupt
+ * file. Skipped where the file system has no user xattrs.
+ */
+static void
+test_load_xattr(void)
+{
+	uint8_t good[TOKEN_ID_BYTES], bad[TOKEN_ID_BYTES];
+	char dir[256], s[37], path[512], meta[128], stale[128];
+	struct orphans o;
+	struct instance *i;
+	int n;
+
+	snprintf(dir, sizeof(dir), "%s/instances-x", tmproot);
+	CHECK_INT(mkdir(dir, 0700), 0);
+	token_new_id(good);
+	token_new_id(bad);
+	n = registry_meta_format(meta, sizeof(meta), T_CREATED, T_CREATED + T_TTL);
+	registry_meta_format(stale, sizeof(stale), T_CREATED, T_CREATED + 1);
+	token_id_str(good, s);
+	CHECK_INT(make_inst(dir, s, stale), 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, s);
+	if (setxattr(path, REGISTRY_META_XATTR, meta, (size_t)n, XATTR_CREATE)
+	    == -1) {
+		printf("test_registry: no user xattrs here: xattr load not "
+		    "tested\n");
+		return;
+	}
+	token_id_str(bad, s);
+	CHECK_INT(make_inst(dir, s, NULL), 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, s);
+	CHECK_INT(setxattr(path, REGISTRY_META_XATTR, "walkind-meta 1\n", 15,
+	    XATTR_CREATE), 0);
+
+	memset(&o, 0, sizeof(o));
+	CHECK_INT(registry_load(dir, orphan_cb, &o), 0);
+	CHECK_INT(registry_count(), 1);
+	i = registry_find(good);
+	CHECK(i != NULL);
+	if (i != NULL) {
+		CHECK_INT(i->created, T_CREATED);
+		CHECK_INT(i->expires, T_CREATED + T_TTL);	/* not the file's */
+		registry_remove(i);
+	}
+	CHECK_INT(o.n, 1);
+	CHECK(orphan_has(&o, bad));
+}
+
 static void
 test_cleanup(void)
 {
@@ -473,4 +523,5 @@ test_cleanup(void)
 }
 
 UNIT_MAIN(test_setup, test_add_find_remove, test_similar_ids, test_growth,
-    test_ip_count, test_expired, test_meta, test_load, test_cleanup)
+    test_ip_count, test_expired, test_meta, test_load, test_load_xattr,
+    test_cleanup)
