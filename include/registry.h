@@ -22,7 +22,8 @@ struct instance {
 	char			 idstr[37];
 	int64_t			 created;	/* unix seconds */
 	int64_t			 expires;	/* unix seconds, fixed */
-	char			 owner_ip[64];	/* "" when restored from disk */
+	const char		*owner_ip;	/* interned, lives as the walk-in;
+						 * "" when restored from disk */
 	struct executor		*ex;		/* pool's, NULL when none */
 	TAILQ_HEAD(, job)	 jobs;		/* waiting for ex */
 	int			 njobs;

@@ -96,17 +96,22 @@ ip_slot(const char *ip)
 	return pp;
 }
 
-static void
+/*
+ * Count ip's walk-ins up or down. Returns the interned copy of ip, which
+ * lives while the count is positive (walk-ins point to it instead of
+ * carrying 64 bytes each), or "" for ip "" (restored, not counted).
+ */
+static const char *
 ip_adjust(const char *ip, int delta)
 {
 	struct ipcount **pp, *c;
 
 	if (ip[0] == '\0')
-		return;
+		return "";
 	pp = ip_slot(ip);
 	if (*pp == NULL) {
 		if (delta < 0)
-			return;
+			return "";
 		if ((c = calloc(1, sizeof(*c))) == NULL)
 			fatal("registry ip");
 		snprintf(c->ip, sizeof(c->ip), "%s", ip);
@@ -120,7 +125,9 @@ ip_adjust(const char *ip, int delta)
 	if (c->n == 0) {
 		*pp = c->next;
 		free(c);
+		return "";
 	}
+	return c->ip;
 }
 
 struct instance *
@@ -128,6 +135,7 @@ registry_add(const uint8_t id[TOKEN_ID_BYTES], int64_t created,
     int64_t expires, const char *owner_ip)
 {
 	struct instance *i;
+	char ip[sizeof(((struct ipcount *)0)->ip)];
 	size_t k;
 
 	if (inst_n >= inst_cap)
@@ -138,13 +146,13 @@ registry_add(const uint8_t id[TOKEN_ID_BYTES], int64_t created,
 	token_id_str(id, i->idstr);
 	i->created = created;
 	i->expires = expires;
-	snprintf(i->owner_ip, sizeof(i->owner_ip), "%s", owner_ip);
+	snprintf(ip, sizeof(ip), "%s", owner_ip);	/* as stored */
 	TAILQ_INIT(&i->jobs);
 	k = inst_hash(id) % inst_cap;
 	i->hnext = inst_tab[k];
 	inst_tab[k] = i;
 	inst_n++;
-	ip_adjust(i->owner_ip, +1);
+	i->owner_ip = ip_adjust(ip, +1);
 	return i;
 }
 
