@@ -80,13 +80,20 @@ $(BUILD)/bench-ceiling: bench/ceiling.c $(BUILD)/.cflags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(LIBS)
 
+# bench/hotpath.c: the hot path's user-space steps for callgrind
+# (bench/callgrind.sh), linked with walkind's own modules.
+$(BUILD)/bench-hotpath: bench/hotpath.c $(LIBOBJ) $(BUILD)/.cflags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(LIBOBJ) $(LIBS)
+
 bench-deps:
 	@sh bench/install-deps.sh
 
 # The benchmark (docs/PERFORMANCE.md): loopback only, bounded, a few
 # minutes; BENCH_SECS, BENCH_SCALE_N and BENCH_SKIP shorten it.
 bench: deps bench-deps
-	@$(MAKE) --no-print-directory all $(BUILD)/bench-ceiling
+	@$(MAKE) --no-print-directory all $(BUILD)/bench-ceiling \
+	    $(BUILD)/bench-hotpath
 	@BUILD=$(BUILD) python3 bench/run.py
 
 # Start the service on 127.0.0.1:8080 with the embedded default data dir.
@@ -103,7 +110,7 @@ blackbox: $(BUILD)/walkind
 # Every test suite, warnings as errors.
 check: deps
 	@$(MAKE) --no-print-directory WERROR=1 all $(TEST_BIN) \
-	    $(BUILD)/bench-ceiling
+	    $(BUILD)/bench-ceiling $(BUILD)/bench-hotpath
 	@sh tests/run-all.sh $(BUILD)
 	@$(MAKE) --no-print-directory check-asan
 

@@ -409,7 +409,7 @@ def wait_live(w, want, secs):
 def section_scale(create_rate):
 	n = SCALE_N
 	rate = max(create_rate or 300, 100)
-	ttl = int(n / rate * 1.5) + 90
+	ttl = int(n / rate * 1.3) + 60
 	idle_ms = 4000
 	log(f"scale: {n} walk-ins, ttl {ttl} s (estimated {rate:.0f} creates/s)")
 	w = start_walkind(["--ttl", str(ttl), "--pool-size", str(POOL),
