@@ -22,7 +22,8 @@ ratios are what the targets mean.
 
 Environment: BUILD (build dir with walkind and bench-ceiling), BENCH_SECS
 (seconds per wrk run, default 10), BENCH_SCALE_N, BENCH_SKIP (comma list
-of sections to skip: query,create,noisy,scale). Traffic goes to 127.0.0.1
+of sections to skip: query,create,noisy,scale), BENCH_TMP (where the
+data dirs go; default the system temp dir). Traffic goes to 127.0.0.1
 only; every run is bounded; processes and temp dirs are cleaned up.
 """
 
@@ -80,8 +81,11 @@ def free_port():
 	return p
 
 
-def mkdtemp(prefix):
-	d = tempfile.mkdtemp(prefix=prefix)
+def mkdtemp(prefix, data=False):
+	"""A temp dir removed at exit; data dirs (walkind's, the ceiling's)
+	go under BENCH_TMP when it is set, e.g. a journaled ext4."""
+	d = tempfile.mkdtemp(prefix=prefix,
+			     dir=os.environ.get("BENCH_TMP") if data else None)
 	TMP.append(d)
 	return d
 
@@ -151,7 +155,7 @@ class Server:
 
 
 def start_walkind(extra=()):
-	data = mkdtemp("walkind-bench-")
+	data = mkdtemp("walkind-bench-", data=True)
 	port = free_port()
 	s = Server([WALKIND, "--listen", f"127.0.0.1:{port}", "--data-dir", data]
 		   + RATE_OFF + list(extra), port, "walkind")
@@ -172,7 +176,7 @@ Server.health = health
 
 
 def start_ceiling():
-	d = mkdtemp("walkind-ceiling-")
+	d = mkdtemp("walkind-ceiling-", data=True)
 	port = free_port()
 	s = Server([CEILING, str(port), d], port, "ceiling")
 	end = time.time() + 10
@@ -492,6 +496,20 @@ def scale_rows(s):
 	return out
 
 
+def data_fs():
+	"""File system type and mount options of the data dirs' parent."""
+	path = os.path.realpath(os.environ.get("BENCH_TMP") or
+				tempfile.gettempdir())
+	best = ("?", "?", "")
+	with open("/proc/mounts") as f:
+		for line in f:
+			dev, mnt, fstype, opts = line.split()[:4]
+			if (path == mnt or path.startswith(mnt.rstrip("/") + "/")) \
+			   and len(mnt) >= len(best[1]):
+				best = (fstype, mnt, opts)
+	return f"{best[0]} at {best[1]} ({best[2]})"
+
+
 def machine():
 	model = "?"
 	with open("/proc/cpuinfo") as f:
@@ -500,7 +518,9 @@ def machine():
 				model = line.split(":", 1)[1].strip()
 				break
 	return (f"{os.cpu_count()} cores, {model}, Linux {platform.release()}, "
-		f"wrk -t{THREADS} on the same machine, {SECS} s per run")
+		f"wrk -t{THREADS} on the same machine, {SECS} s per run; "
+		f"data dirs on {data_fs()}; load average before the run "
+		f"{os.getloadavg()[0]:.2f}")
 
 
 def on_term(signo, frame):
@@ -515,6 +535,7 @@ def main():
 	if shutil.which("wrk") is None:
 		raise SystemExit("bench: wrk missing (bench/install-deps.sh)")
 	started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+	mach = machine()
 	w = start_walkind()
 	ce = start_ceiling()
 	sandbox = w.health()["sandbox"]
@@ -537,7 +558,7 @@ def main():
 		for d in TMP:
 			shutil.rmtree(d, ignore_errors=True)
 	text = [f"# walkind benchmark, {started}", "",
-		f"Machine: {machine()}.", f"walkind sandbox: `{sandbox}`; "
+		f"Machine: {mach}.", f"walkind sandbox: `{sandbox}`; "
 		"rate limits off.", "", TABLE_HEAD] + ROWS_OUT
 	if scale:
 		text += scale_rows(scale)
