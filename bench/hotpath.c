@@ -161,7 +161,7 @@ main(int argc, char **argv)
 {
 	struct sqlconn_opts o = { 10485760, 0 };
 	uint8_t id[TOKEN_ID_BYTES];
-	char path[4200], err[256], tok[TOKEN_STR_MAX];
+	char path[4200], err[256], tok[TOKEN_STR_MAX], idstr[37];
 	struct instance *inst;
 	struct sqlconn *c;
 	int64_t now = (int64_t)time(NULL);
@@ -195,7 +195,8 @@ main(int argc, char **argv)
 	hot_keyword(n);
 	hot_token_verify(n, tok, now);
 	hot_registry_find(n, id);
-	hot_accesslog(n, inst->idstr);
+	token_id_str(inst->id, idstr);
+	hot_accesslog(n, idstr);
 	hot_exec(n, c, SQL_POINT);
 	hot_exec(n, c, "SELECT 1");
 	hot_mint(n, now);

@@ -19,7 +19,6 @@ struct job;
 
 struct instance {
 	uint8_t			 id[TOKEN_ID_BYTES];
-	char			 idstr[37];
 	int64_t			 created;	/* unix seconds */
 	int64_t			 expires;	/* unix seconds, fixed */
 	const char		*owner_ip;	/* interned, lives as the walk-in;

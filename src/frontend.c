@@ -79,11 +79,12 @@ frontend_pool_reply(struct http_req *req, struct instance *inst, int create,
     int status, const char *body, size_t len)
 {
 	struct http_header h[3];
-	char ttl[24], tok[TOKEN_STR_MAX], retry[8];
+	char ttl[24], tok[TOKEN_STR_MAX], retry[8], idstr[37];
 	size_t n = 0;
 
+	token_id_str(inst->id, idstr);
 	if (req->instance_id == NULL && (req->instance_id =
-	    strdup(inst->idstr)) == NULL)
+	    strdup(idstr)) == NULL)
 		fatal("strdup");
 	if (status == 200 || !create) {
 		snprintf(ttl, sizeof(ttl), "%lld", (long long)inst->expires);
@@ -411,8 +412,11 @@ frontend_handle(struct http_req *req, void *arg)
 static void
 sweep_one(struct instance *inst, void *arg)
 {
+	char idstr[37];
+
 	(void)arg;
-	log_debug("sweeper: walk-in %s expired", inst->idstr);
+	token_id_str(inst->id, idstr);
+	log_debug("sweeper: walk-in %s expired", idstr);
 	pool_remove_instance(inst);
 }
 

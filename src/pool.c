@@ -376,6 +376,16 @@ ex_result(struct executor *ex, const struct ipc_hdr *h)
 		slots_kick();
 }
 
+/* The walk-in's canonical id for a log line, "-" for an orphan. */
+static const char *
+ex_name(const struct executor *ex, char buf[37])
+{
+	if (ex->inst == NULL)
+		return "-";
+	token_id_str(ex->inst->id, buf);
+	return buf;
+}
+
 static void
 ex_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -383,6 +393,7 @@ ex_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	uint32_t max = (uint32_t)(p_cfg->max_result_bytes * 2 + 1048576);
 	struct ipc_hdr h;
+	char name[37];
 
 	if (evbuffer_get_length(in) < sizeof(h))
 		return;
@@ -390,7 +401,7 @@ ex_read_cb(struct bufferevent *bev, void *arg)
 	if (ex->state != EX_BUSY || ipc_hdr_check(&h, IPC_RESULT, max) == -1 ||
 	    h.seq != ex->seq || h.status < 200 || h.status > 599) {
 		log_warnx("executor %s: malformed reply, killed",
-		    ex->inst ? ex->inst->idstr : "-");
+		    ex_name(ex, name));
 		ex_fail(ex, 500, "internal error");
 		return;
 	}
@@ -403,13 +414,14 @@ static void
 ex_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct executor *ex = arg;
+	char name[37];
 
 	(void)bev;
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
 		return;
 	if (ex->job)
 		log_warnx("executor %s died during a request",
-		    ex->inst ? ex->inst->idstr : "-");
+		    ex_name(ex, name));
 	ex_fail(ex, 500, "internal error");
 }
 

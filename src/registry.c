@@ -143,7 +143,6 @@ registry_add(const uint8_t id[TOKEN_ID_BYTES], int64_t created,
 	if ((i = calloc(1, sizeof(*i))) == NULL)
 		fatal("registry_add");
 	memcpy(i->id, id, TOKEN_ID_BYTES);
-	token_id_str(id, i->idstr);
 	i->created = created;
 	i->expires = expires;
 	snprintf(ip, sizeof(ip), "%s", owner_ip);	/* as stored */
