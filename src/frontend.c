@@ -12,6 +12,7 @@
  * removal happens in the spawner, so a thread would only add a lock.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -424,11 +425,17 @@ static void
 sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
 	int64_t now = wall_s();
+	size_t before = registry_count();
 
 	(void)fd;
 	(void)what;
 	(void)arg;
 	registry_expired(now, sweep_one, NULL);
+	/* A big sweep frees thousands of registry entries scattered through
+	 * the heap: hand their pages back (madvise) rather than keep the
+	 * peak's memory for good. */
+	if (before - registry_count() >= BOUNDS_SWEEP_TRIM_MIN)
+		malloc_trim(0);
 	ratelimit_expire(http_now_ms());
 	if (token_keys_maybe_rotate(now) == -1)
 		log_warnx("key rotation failed; keeping the current key");
