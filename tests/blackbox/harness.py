@@ -650,3 +650,32 @@ def post_sql_bytes(sql, token=None, extra=(), close=False):
 		h.append(("Connection", "close"))
 	h += list(extra)
 	return raw_request("POST", "/sql", h, body)
+
+
+def blackbox_runner():
+	"""tests/blackbox/run.py as a module, for the suites that reuse its
+	runner (loaded by path: each suite's own file is also "run")."""
+	import importlib.util
+	path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "run.py")
+	spec = importlib.util.spec_from_file_location("blackbox_run", path)
+	mod = importlib.util.module_from_spec(spec)
+	spec.loader.exec_module(mod)
+	return mod
+
+
+def drip_send(c, chunks, interval, max_s):
+	"""Send chunks on RawConn c `interval` s apart, stopping as soon as the
+	server answers (or the socket fails, or max_s has passed); returns the
+	time the first chunk went out."""
+	import select
+	t0 = time.time()
+	for i, ch in enumerate(chunks):
+		if i and select.select([c.s], [], [], interval)[0]:
+			break
+		try:
+			c.send(ch)
+		except OSError:
+			break
+		if time.time() - t0 > max_s:
+			break
+	return t0

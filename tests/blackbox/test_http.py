@@ -5,11 +5,10 @@ request deadline (slowloris).
 """
 
 import json
-import select
 import threading
 import time
 
-from harness import (Group, check, eq, expect_error, expect_ok, expect_status,
+from harness import (Group, check, drip_send, eq, expect_error, expect_ok, expect_status,
 		     post_sql_bytes, raw_request, short)
 
 g = Group("http")
@@ -266,17 +265,7 @@ def timed_out(d, label, chunks, interval, results):
 	c = None
 	try:
 		c = d.raw(timeout=20.0)
-		t0 = time.time()
-		for i, ch in enumerate(chunks):
-			# stop sending as soon as the server answers
-			if i and select.select([c.s], [], [], interval)[0]:
-				break
-			try:
-				c.send(ch)
-			except OSError:
-				break
-			if time.time() - t0 > 17:
-				break
+		t0 = drip_send(c, chunks, interval, 17)
 		r = c.response(label)
 		dt = time.time() - t0
 		expect_error(r, 408, "request timeout")

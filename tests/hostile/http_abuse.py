@@ -10,12 +10,11 @@ connections, then the 4097th), and a client that never reads its reply.
 test_http.py holds one of several of these; this is the sweep.
 """
 
-import select
 import socket
 import threading
 import time
 
-from harness import (check, eq, expect_error, expect_ok, post_sql_bytes, short,
+from harness import (check, drip_send, eq, expect_error, expect_ok, post_sql_bytes, short,
 		     wait_until)
 from hostile import HGroup, expect_outcome
 
@@ -296,16 +295,7 @@ def drip(d, chunks, interval, out, label):
 	c = None
 	try:
 		c = d.raw(timeout=25.0)
-		t0 = time.time()
-		for i, ch in enumerate(chunks):
-			if i and select.select([c.s], [], [], interval)[0]:
-				break
-			try:
-				c.send(ch)
-			except OSError:
-				break
-			if time.time() - t0 > 18:
-				break
+		t0 = drip_send(c, chunks, interval, 18)
 		r = c.response(label)
 		out.append((label, r, time.time() - t0, c.closed_by_peer(3.0)))
 	except (AssertionError, OSError) as e:

@@ -15,7 +15,6 @@ tests/blackbox's harness and runner; the last line is exactly
 """
 
 import importlib
-import importlib.util
 import os
 import resource
 import sys
@@ -28,10 +27,7 @@ sys.path.insert(1, BLACKBOX)
 import harness  # noqa: E402
 import hostile  # noqa: E402
 
-# The black-box runner, loaded by path: "run" would be this file.
-_spec = importlib.util.spec_from_file_location("blackbox_run", os.path.join(BLACKBOX, "run.py"))
-bbrun = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bbrun)
+bbrun = harness.blackbox_runner()
 
 # Slow modules first: their groups wait out server-side deadlines (10 s
 # request timeout, write stall, TTL) while the quick ones run beside them.

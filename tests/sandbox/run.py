@@ -12,7 +12,7 @@ against its own daemon, one line per failure, and exactly one closing line
 "sandbox: N passed, M failed". Exit 0 iff M == 0.
 """
 
-import importlib.util
+import importlib
 import os
 import sys
 
@@ -23,10 +23,7 @@ sys.path.insert(1, BLACKBOX)
 
 import harness  # noqa: E402
 
-# The black-box runner, loaded by path: "run" would be this file.
-_spec = importlib.util.spec_from_file_location("blackbox_run", os.path.join(BLACKBOX, "run.py"))
-bbrun = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bbrun)
+bbrun = harness.blackbox_runner()
 
 # This suite's modules. They may import black-box modules for helpers, which
 # registers those modules' groups too: run only groups whose cases are ours.
