@@ -53,12 +53,14 @@ struct http_server {
 	struct http_opts	 o;
 	size_t			 nconns;
 	LIST_HEAD(, http_conn)	 conns;		/* every open one, for _free */
+	struct evbuffer		*scratch;	/* a reply before it is sent */
 };
 
 struct http_conn {
 	struct http_server	*srv;
 	struct bufferevent	*bev;
 	struct event		*timer;
+	struct event		*sent;		/* reply written at once */
 	enum conn_state		 state;
 	struct http_req		*req;		/* during BODY and BUSY */
 	size_t			 body_need;
@@ -164,6 +166,28 @@ reply_head(struct evbuffer *out, const struct http_server *s, int status,
 	evbuffer_add(out, "\r\n", 2);
 }
 
+/*
+ * Send the reply in tmp. With nothing queued ahead of it (the usual case)
+ * it is written to the socket at once, and what follows a sent reply
+ * (conn_write_cb) runs from the connection's `sent` event, activated
+ * for this loop iteration: a bufferevent write would cost an extra loop
+ * round and two epoll_ctl.
+ * What the socket does not take goes through the bufferevent, in order.
+ */
+static void
+reply_send(struct http_conn *c, struct evbuffer *out, struct evbuffer *tmp)
+{
+	if (evbuffer_get_length(out) == 0) {
+		(void)evbuffer_write(tmp, bufferevent_getfd(c->bev));
+		if (evbuffer_get_length(tmp) == 0) {
+			event_active(c->sent, EV_WRITE, 0);
+			return;
+		}
+	}
+	evbuffer_add_buffer(out, tmp);		/* moves, empties tmp */
+	bufferevent_enable(c->bev, EV_WRITE);
+}
+
 void
 http_reply(struct http_req *req, int status, const struct http_header *extra,
     size_t nextra, const char *body, size_t len)
@@ -173,17 +197,19 @@ http_reply(struct http_req *req, int status, const struct http_header *extra,
 	if (c != NULL) {
 		struct evbuffer *out = bufferevent_get_output(c->bev);
 
+		struct evbuffer *tmp = c->srv->scratch;
+
 		if (status == 204)
 			len = 0;
-		reply_head(out, c->srv, status, len, extra, nextra,
+		reply_head(tmp, c->srv, status, len, extra, nextra,
 		    c->close_after, c->keepalive_10);
 		/* A reply to HEAD has no content (RFC 9110 9.3.2): sent anyway,
 		 * it would be read as the start of the next reply. */
 		if (len > 0 && strcmp(req->method, "HEAD") != 0)
-			evbuffer_add(out, body, len);
+			evbuffer_add(tmp, body, len);
 		c->req = NULL;
 		c->state = C_WRITE;
-		bufferevent_enable(c->bev, EV_WRITE);
+		reply_send(c, out, tmp);
 		if (c->srv->o.done)
 			c->srv->o.done(req, status, c->srv->o.arg);
 	}
@@ -542,6 +568,17 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	conn_process(c);
 }
 
+/* A reply went out in one write (reply_send): as if the bufferevent had. */
+static void
+conn_sent_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	conn_write_cb(c->bev, c);
+}
+
 static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -583,6 +620,7 @@ conn_free(struct http_conn *c)
 			req_free(c->req);
 	}
 	event_free(c->timer);
+	event_free(c->sent);
 	bufferevent_free(c->bev);
 	c->srv->nconns--;
 	LIST_REMOVE(c, entry);
@@ -653,7 +691,8 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	peer_to_text(sa, c->peer_ip, sizeof(c->peer_ip));
 	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->timer = evtimer_new(s->base, conn_timer_cb, c);
-	if (c->bev == NULL || c->timer == NULL)
+	c->sent = event_new(s->base, -1, 0, conn_sent_cb, c);
+	if (c->bev == NULL || c->timer == NULL || c->sent == NULL)
 		fatalx("http: out of memory for a connection");
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	/* A write timeout runs only while reply bytes wait and restarts on
@@ -685,6 +724,8 @@ http_server_new(struct event_base *base, int fd, const struct http_opts *o)
 		fatal("calloc");
 	s->base = base;
 	s->o = *o;
+	if ((s->scratch = evbuffer_new()) == NULL)
+		fatalx("http: out of memory");
 	s->lev = evconnlistener_new(base, accept_cb, s,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (s->lev == NULL)
@@ -703,6 +744,7 @@ http_server_free(struct http_server *s)
 	while (!LIST_EMPTY(&s->conns))
 		conn_free(LIST_FIRST(&s->conns));
 	evconnlistener_free(s->lev);
+	evbuffer_free(s->scratch);
 	free(s);
 }
 
