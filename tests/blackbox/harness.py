@@ -273,6 +273,9 @@ def wait_until(fn, timeout, step=0.1):
 
 # ---------------------------------------------------------------- daemon
 
+PORT_RETRIES = 5	# daemon starts that lost the port to someone else
+
+
 def free_port():
 	s = socket.socket()
 	s.bind(("127.0.0.1", 0))
@@ -304,15 +307,26 @@ class Daemon:
 	# -- lifecycle
 
 	def start(self):
-		self.port = free_port()
-		self.nstarts += 1
-		self.stderr_path = os.path.join(self.logdir, f"stderr.{self.nstarts}")
-		argv = [BINARY, "--listen", f"127.0.0.1:{self.port}",
-			"--data-dir", self.data] + self.opts
-		self.errf = open(self.stderr_path, "wb")
-		self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-					     stdout=self.errf, stderr=self.errf)
-		return self.wait_healthy()
+		# free_port's port is free only when asked: another suite's
+		# daemon or an outgoing connection (same ephemeral range) may
+		# take it before walkind binds. That, and only that, is retried.
+		for attempt in range(PORT_RETRIES):
+			self.port = free_port()
+			self.nstarts += 1
+			self.stderr_path = os.path.join(self.logdir, f"stderr.{self.nstarts}")
+			argv = [BINARY, "--listen", f"127.0.0.1:{self.port}",
+				"--data-dir", self.data] + self.opts
+			self.errf = open(self.stderr_path, "wb")
+			self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+						     stdout=self.errf, stderr=self.errf)
+			try:
+				return self.wait_healthy()
+			except AssertionError:
+				lost_race = (self.proc.poll() is not None and
+					     "Address already in use" in self.stderr_tail())
+				if not lost_race or attempt == PORT_RETRIES - 1:
+					raise
+				self.errf.close()
 
 	def wait_healthy(self):
 		"""Wait for /healthz on self.port from the started self.proc."""
