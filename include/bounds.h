@@ -85,9 +85,6 @@
 /* ---- housekeeping ---- */
 #define BOUNDS_SWEEP_INTERVAL_S	5	/* expired walk-ins gone within 30 s */
 #define BOUNDS_LOG_RETENTION_DAYS 7
-/* A sweep that removed this many walk-ins calls malloc_trim: ~170 B
- * each, so 1,024 of them leave a few hundred KiB of free heap pages. */
-#define BOUNDS_SWEEP_TRIM_MIN	1024
 #define BOUNDS_KEY_ROTATE_S	86400	/* daily; previous key kept, > TTL */
 
 #endif

@@ -37,7 +37,8 @@ struct ipc_hdr {
 enum spawn_type {
 	SPAWN_EXEC = 1,		/* start an executor for an instance */
 	SPAWN_REMOVE = 2,	/* remove an instance directory */
-	SPAWN_REPLY = 3
+	SPAWN_REPLY = 3,
+	SPAWN_REMOVE_BUCKET = 4	/* remove an expiry second's directory */
 };
 
 #define SPAWN_F_CREATE	0x1	/* SPAWN_EXEC: make the directory first */
@@ -49,7 +50,9 @@ struct spawn_msg {
 	uint32_t	flags;
 	uint8_t		id[TOKEN_ID_BYTES];
 	int64_t		created;	/* unix seconds, CREATE only */
-	int64_t		expires;	/* unix seconds, CREATE only */
+	int64_t		expires;	/* unix seconds: the bucket, and the
+					 * meta of a CREATE (0 in a REMOVE:
+					 * walkind 0.1.0's flat layout) */
 	int32_t		err;		/* reply: 0 or an errno value */
 	int32_t		pid;		/* reply: executor pid */
 };

@@ -9,6 +9,7 @@
 #define WALKIND_POOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct config;
 struct event_base;
@@ -33,10 +34,16 @@ void	pool_init(struct event_base *base, const struct config *cfg,
 void	pool_submit(struct instance *inst, struct http_req *req,
 	    const char *sql, size_t sql_len, int create);
 /* Kill inst's executor, fail its queue with 404, remove its directory
- * and drop it from the registry. */
+ * and uncount it (a create that did not succeed). */
 void	pool_remove_instance(struct instance *inst);
-/* Ask the spawner to remove a directory no registry entry knows. */
-void	pool_remove_dir(const unsigned char *id);
+/* The same for a walk-in past its expiry, whose directory goes with its
+ * bucket (pool_remove_bucket) and whose count with the second. */
+void	pool_expire_instance(struct instance *inst);
+/* Ask the spawner to remove DATA/instances/<expires>/<id>/ (expires 0:
+ * DATA/instances/<id>/, walkind 0.1.0's layout). */
+void	pool_remove_dir(int64_t expires, const unsigned char *id);
+/* Ask the spawner to remove DATA/instances/<expires>/ and all in it. */
+void	pool_remove_bucket(int64_t expires);
 size_t	pool_live(void);
 /* Close every executor (shutdown); they roll back and exit. */
 void	pool_shutdown(void);

@@ -1,9 +1,20 @@
 /*
- * registry.h: the front end's in-memory view of live walk-ins.
+ * registry.h: what the front end knows of walk-ins, in memory that does
+ * not grow with the walk-ins on disk.
  *
- * The filesystem is the database of instances (DATA/instances/<uuid>/
- * with a meta file); this table is rebuilt from it at startup and kept in
- * step by the create and sweep paths. Event-loop thread only, no lock.
+ * The filesystem is the database of walk-ins:
+ * DATA/instances/<expires>/<uuid>/, one bucket directory per expiry
+ * second (decimal unix seconds), with the walk-in's meta as an xattr of
+ * its directory. A session token carries the walk-in's id and expiry
+ * (MAC'd, token.h), so an idle walk-in needs nothing in memory: a
+ * request for one gets a live entry (struct instance) that lasts while
+ * the pool has an executor, queued jobs or a slot wait for it, and the
+ * spawner answers ENOENT if its directory is not there. Walk-ins are
+ * counted per expiry second, node-wide and per client IP (the create
+ * limits); when a second has passed, its whole bucket directory goes.
+ * Memory is one live entry per walk-in the pool is serving, plus one
+ * small count per expiry second and, per client IP with live walk-ins,
+ * its counts. Event-loop thread only, no lock.
  */
 #ifndef WALKIND_REGISTRY_H
 #define WALKIND_REGISTRY_H
@@ -19,10 +30,11 @@ struct job;
 
 struct instance {
 	uint8_t			 id[TOKEN_ID_BYTES];
-	int64_t			 created;	/* unix seconds */
+	int64_t			 created;	/* unix seconds; 0 unless
+						 * this entry created it */
 	int64_t			 expires;	/* unix seconds, fixed */
-	const char		*owner_ip;	/* interned, lives as the walk-in;
-						 * "" when restored from disk */
+	const char		*owner_ip;	/* interned, counted; "" for
+						 * an entry not from a create */
 	struct executor		*ex;		/* pool's, NULL when none */
 	TAILQ_HEAD(, job)	 jobs;		/* waiting for ex */
 	int			 njobs;
@@ -32,30 +44,59 @@ struct instance {
 };
 
 void	registry_init(void);
-/* Add a walk-in; the registry owns it until registry_remove. */
+/*
+ * A new walk-in: count it (node-wide and for owner_ip) and return its
+ * live entry. Its directory is the spawner's to make.
+ */
 struct instance *registry_add(const uint8_t id[TOKEN_ID_BYTES],
 	    int64_t created, int64_t expires, const char *owner_ip);
+/* The live entry of a walk-in, or NULL. */
 struct instance *registry_find(const uint8_t id[TOKEN_ID_BYTES]);
-void	registry_remove(struct instance *inst);	/* frees inst */
-size_t	registry_count(void);
+/*
+ * The live entry of a walk-in a verified token names, made if there is
+ * none; NULL if a live entry has another expiry (then the token is not
+ * this walk-in's).
+ */
+struct instance *registry_get(const uint8_t id[TOKEN_ID_BYTES],
+	    int64_t expires);
+/* Drop the live entry (frees inst); the walk-in stays, counted. */
+void	registry_release(struct instance *inst);
+/* The walk-in is gone before its expiry: uncount it, free inst. */
+void	registry_remove(struct instance *inst);
+size_t	registry_count(void);		/* walk-ins on disk */
+size_t	registry_live(void);		/* live entries */
 size_t	registry_ip_count(const char *ip);	/* live walk-ins of an IP */
 
-/* Call cb for each walk-in with expires <= now (cb may remove it). */
-void	registry_expired(int64_t now, void (*cb)(struct instance *, void *),
-	    void *arg);
+/*
+ * Expiry at `now`: call live_cb for each live entry with expires <= now
+ * (it must release or remove it), then uncount every expiry second
+ * <= now and call bucket_cb with it, oldest first.
+ */
+void	registry_expired(int64_t now, void (*live_cb)(struct instance *, void *),
+	    void (*bucket_cb)(int64_t expires, void *), void *arg);
 
 /*
- * Startup: add every DATA/instances/<uuid>/ with a valid meta (below).
- * Directories without one (a create cut short) are reported through
- * `orphan` so they can be removed. Returns 0 or -1 if dir is unreadable.
+ * Startup: count every DATA/instances/<expires>/<uuid>/ whose meta is
+ * valid and names that expiry. A walk-in directory left by walkind
+ * 0.1.0 (DATA/instances/<uuid>/) with a valid meta is moved into its
+ * bucket. Directories without a valid meta (a create cut short) are
+ * reported through `orphan` (expires 0 for the old layout) so they can
+ * be removed. Names that are not ours are left alone. Returns 0, or -1
+ * if dir is unreadable.
  */
 int	registry_load(const char *instances_dir,
-	    void (*orphan)(const uint8_t id[TOKEN_ID_BYTES], void *), void *arg);
+	    void (*orphan)(int64_t expires, const uint8_t id[TOKEN_ID_BYTES],
+	    void *), void *arg);
+
+/* Bucket directory name of an expiry second ("%lld"); 0 or -1. */
+int	registry_bucket_name(int64_t expires, char *out, size_t outlen);
+/* Parse a bucket name: decimal digits only, > 0. Returns 0 or -1. */
+int	registry_bucket_parse(const char *name, int64_t *expires);
 
 /*
  * A walk-in's meta: this text, as the extended attribute
- * REGISTRY_META_XATTR of DATA/instances/<uuid>/ (written by the spawner;
- * no block, no inode), or as the file <uuid>/meta where the file system
+ * REGISTRY_META_XATTR of its directory (written by the spawner; no
+ * block, no inode), or as the file <uuid>/meta where the file system
  * has no user xattrs (and in data dirs of walkind 0.1.0).
  */
 #define REGISTRY_META_XATTR	"user.walkind.meta"

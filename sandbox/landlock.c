@@ -123,7 +123,7 @@ static const struct ll_role ll_roles[] = {
 	    LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL,
 	    "signals only into its own domain (its executors)" },
 	[SANDBOX_EXECUTOR] = { ll_executor, nitems(ll_executor),
-	    "DATA/instances/<id>", LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL,
+	    "DATA/instances/<expires>/<id>", LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL,
 	    "cannot signal the front end, the spawner or another executor" },
 };
 

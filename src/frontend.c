@@ -12,7 +12,6 @@
  * removal happens in the spawner, so a thread would only add a lock.
  */
 #include <errno.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,9 +254,10 @@ sql_session(struct http_req *req, const char *sql, size_t len)
 	struct instance *inst;
 	int64_t expiry;
 
+	/* A valid token names a walk-in that exists until its expiry; the
+	 * spawner says ENOENT (404) if its directory is gone anyway. */
 	if (token_verify(req->session, strlen(req->session), wall_s(), id,
-	    &expiry) == -1 || (inst = registry_find(id)) == NULL ||
-	    inst->expires != expiry) {
+	    &expiry) == -1 || (inst = registry_get(id, expiry)) == NULL) {
 		http_reply_error(req, 404, "instance not found", NULL, 0);
 		return;
 	}
@@ -417,25 +417,28 @@ sweep_one(struct instance *inst, void *arg)
 
 	(void)arg;
 	token_id_str(inst->id, idstr);
-	log_debug("sweeper: walk-in %s expired", idstr);
-	pool_remove_instance(inst);
+	log_debug("sweeper: walk-in %s expired while served", idstr);
+	pool_expire_instance(inst);
+}
+
+static void
+sweep_bucket(int64_t expires, void *arg)
+{
+	(void)arg;
+	log_debug("sweeper: walk-ins expiring at %lld removed",
+	    (long long)expires);
+	pool_remove_bucket(expires);
 }
 
 static void
 sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
 	int64_t now = wall_s();
-	size_t before = registry_count();
 
 	(void)fd;
 	(void)what;
 	(void)arg;
-	registry_expired(now, sweep_one, NULL);
-	/* A big sweep frees thousands of registry entries scattered through
-	 * the heap: hand their pages back (madvise) rather than keep the
-	 * peak's memory for good. */
-	if (before - registry_count() >= BOUNDS_SWEEP_TRIM_MIN)
-		malloc_trim(0);
+	registry_expired(now, sweep_one, sweep_bucket, NULL);
 	ratelimit_expire(http_now_ms());
 	if (token_keys_maybe_rotate(now) == -1)
 		log_warnx("key rotation failed; keeping the current key");
@@ -460,10 +463,10 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 static void
-orphan_dir(const uint8_t id[TOKEN_ID_BYTES], void *arg)
+orphan_dir(int64_t expires, const uint8_t id[TOKEN_ID_BYTES], void *arg)
 {
 	(void)arg;
-	pool_remove_dir(id);
+	pool_remove_dir(expires, id);
 }
 
 static struct event	*fe_sweep, *fe_sigs[4];

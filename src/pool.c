@@ -17,7 +17,10 @@
  * Lifetimes: a job is owned by its instance's queue, then by the
  * executor running it, then freed after its reply. Replies go out
  * through pool_reply_cb; nothing here touches an executor after a
- * callback that may have removed it.
+ * callback that may have removed it. A walk-in's live entry (registry.h)
+ * lasts while it has an executor, jobs or a place on the slot wait list:
+ * inst_settle releases it when the last of those goes, so idle walk-ins
+ * cost the front end nothing.
  *
  * Messages to the spawner go out in order through p_outq: the control
  * socket is non-blocking and holds only a few hundred packets, and one
@@ -89,6 +92,7 @@ static TAILQ_HEAD(, executor)	 p_all = TAILQ_HEAD_INITIALIZER(p_all);
 static TAILQ_HEAD(, instance)	 p_waiters = TAILQ_HEAD_INITIALIZER(p_waiters);
 
 static void	inst_kick(struct instance *inst);
+static void	inst_settle(struct instance *inst);
 static void	slots_kick(void);
 
 static void
@@ -191,11 +195,13 @@ static void
 job_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct job *j = arg;
+	struct instance *inst = j->inst;
 
 	(void)fd;
 	(void)what;
 	job_unqueue(j);
 	job_finish(j, 503, "server busy", 0, 0);
+	inst_settle(inst);
 }
 
 /* ---- executors ---- */
@@ -240,27 +246,38 @@ ex_fail(struct executor *ex, int status, const char *msg)
 	ex_free(ex);
 	if (j)
 		job_finish(j, status, msg, 0, 0);
-	if (inst && !removed)
+	if (inst && !removed) {
 		inst_kick(inst);
+		inst_settle(inst);
+	}
 	slots_kick();
 }
 
-/* The spawner could not start an executor: fail what waits for it. */
+/*
+ * The spawner could not start an executor: fail what waits for it. ENOENT
+ * for a walk-in that exists only in a token (no directory: its data dir
+ * was lost) is 404, as for any walk-in that is not there.
+ */
 static void
-ex_spawn_failed(struct executor *ex)
+ex_spawn_failed(struct executor *ex, int err)
 {
 	struct instance *inst = ex->inst;
 	struct job *j;
-	int create;
+	int create = 0;
 
 	ex_free(ex);
 	while (inst && (j = TAILQ_FIRST(&inst->jobs)) != NULL) {
 		create = j->create;
 		job_unqueue(j);
-		job_finish(j, 500, "internal error", 0, 0);
+		if (!create && err == ENOENT)
+			job_finish(j, 404, "instance not found", 0, 0);
+		else
+			job_finish(j, 500, "internal error", 0, 0);
 		if (create)
 			break;			/* inst is gone */
 	}
+	if (inst && !create)
+		inst_settle(inst);
 	slots_kick();
 }
 
@@ -338,13 +355,17 @@ static void
 ex_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct executor *ex = arg;
+	struct instance *inst;
 
 	(void)fd;
 	(void)what;
 	if (ex->state == EX_BUSY)
 		ex_fail(ex, 408, "query timeout");
 	else if (ex->state == EX_IDLE) {
+		inst = ex->inst;
 		ex_free(ex);			/* idle timeout */
+		if (inst)
+			inst_settle(inst);
 		slots_kick();
 	}
 }
@@ -451,7 +472,7 @@ spawn_for(struct instance *inst, int create)
 	m.flags = create ? SPAWN_F_CREATE : 0;
 	memcpy(m.id, inst->id, TOKEN_ID_BYTES);
 	m.created = inst->created;
-	m.expires = inst->expires;
+	m.expires = inst->expires;	/* names its bucket directory */
 	spawner_send(&m);
 }
 
@@ -467,10 +488,11 @@ spawned(struct spawn_msg *m, int *fds, int nfds)
 		fatalx("spawner: reply for an unknown request");
 	if (m->err != 0 || nfds != 2) {
 		errno = m->err;
-		log_warn("spawn executor");
+		if (m->err != ENOENT)
+			log_warn("spawn executor");
 		while (nfds > 0)
 			close(fds[--nfds]);
-		ex_spawn_failed(ex);
+		ex_spawn_failed(ex, m->err);
 		return;
 	}
 	TAILQ_REMOVE(&p_spawning, ex, spawning);
@@ -517,13 +539,25 @@ static int
 slot_take(void)
 {
 	struct executor *victim;
+	struct instance *inst;
 
 	if (p_live < (size_t)p_cfg->pool_size)
 		return 0;
 	if ((victim = TAILQ_FIRST(&p_idle)) == NULL)
 		return -1;
+	inst = victim->inst;
 	ex_free(victim);			/* evicted: it rolls back, exits */
+	if (inst)
+		inst_settle(inst);		/* idle: no jobs, not waiting */
 	return 0;
+}
+
+/* Release inst's live entry once nothing in the pool refers to it. */
+static void
+inst_settle(struct instance *inst)
+{
+	if (inst->ex == NULL && TAILQ_EMPTY(&inst->jobs) && !inst->waiting)
+		registry_release(inst);
 }
 
 static void
@@ -591,20 +625,35 @@ pool_submit(struct instance *inst, struct http_req *req, const char *sql,
 	inst_kick(inst);
 }
 
-void
-pool_remove_dir(const unsigned char *id)
+static void
+remove_msg(uint32_t type, int64_t expires, const unsigned char *id)
 {
 	struct spawn_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.magic = IPC_MAGIC;
-	m.type = SPAWN_REMOVE;
-	memcpy(m.id, id, TOKEN_ID_BYTES);
+	m.type = type;
+	m.expires = expires;
+	if (id != NULL)
+		memcpy(m.id, id, TOKEN_ID_BYTES);
 	spawner_send(&m);
 }
 
 void
-pool_remove_instance(struct instance *inst)
+pool_remove_dir(int64_t expires, const unsigned char *id)
+{
+	remove_msg(SPAWN_REMOVE, expires, id);
+}
+
+void
+pool_remove_bucket(int64_t expires)
+{
+	remove_msg(SPAWN_REMOVE_BUCKET, expires, NULL);
+}
+
+/* Stop serving inst: kill its executor, answer its queue 404. */
+static void
+inst_stop(struct instance *inst)
 {
 	struct executor *ex = inst->ex;
 	struct job *j;
@@ -617,8 +666,10 @@ pool_remove_instance(struct instance *inst)
 			ex->job = NULL;
 			ex_kill(ex);
 			ex_free(ex);
-			if (j)
+			if (j) {
+				j->create = 0;	/* inst goes here, not there */
 				job_finish(j, 404, "instance not found", 0, 0);
+			}
 		}
 		/* SPAWNING: freed when the spawner answers. */
 	}
@@ -627,8 +678,21 @@ pool_remove_instance(struct instance *inst)
 		j->create = 0;
 		job_finish(j, 404, "instance not found", 0, 0);
 	}
-	pool_remove_dir(inst->id);
+}
+
+void
+pool_remove_instance(struct instance *inst)
+{
+	inst_stop(inst);
+	pool_remove_dir(inst->expires, inst->id);
 	registry_remove(inst);
+}
+
+void
+pool_expire_instance(struct instance *inst)
+{
+	inst_stop(inst);
+	registry_release(inst);		/* its bucket goes with the rest */
 }
 
 size_t

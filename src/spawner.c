@@ -43,13 +43,41 @@ static const struct config	*sp_cfg;
 static int			 sp_fd = -1;
 static struct cgroup_limits	 sp_cglim;	/* per executor, when live */
 
+/* DATA/instances/<expires>/<uuid> (registry.h); expires 0: the
+ * DATA/instances/<uuid> of walkind 0.1.0, for an orphan found there. */
 static void
-instance_dir(const uint8_t id[TOKEN_ID_BYTES], char *out, size_t outlen)
+instance_dir(const uint8_t id[TOKEN_ID_BYTES], int64_t expires, char *out,
+    size_t outlen)
 {
-	char idstr[37];
+	char idstr[37], bucket[24];
 
 	token_id_str(id, idstr);
-	snprintf(out, outlen, "%s/instances/%s", sp_cfg->data_dir, idstr);
+	if (registry_bucket_name(expires, bucket, sizeof(bucket)) == -1)
+		snprintf(out, outlen, "%s/instances/%s", sp_cfg->data_dir,
+		    idstr);
+	else
+		snprintf(out, outlen, "%s/instances/%s/%s", sp_cfg->data_dir,
+		    bucket, idstr);
+}
+
+/* A new instance directory, and its bucket if this is the second's
+ * first walk-in (one mkdir in the usual case). */
+static int
+make_instance_dir(const char *dir)
+{
+	char bucket[4200], *slash;
+
+	if (mkdir(dir, 0700) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	snprintf(bucket, sizeof(bucket), "%s", dir);
+	if ((slash = strrchr(bucket, '/')) == NULL)
+		return -1;
+	*slash = '\0';
+	if (mkdir(bucket, 0700) == -1 && errno != EEXIST)
+		return -1;
+	return mkdir(dir, 0700);
 }
 
 /*
@@ -88,6 +116,7 @@ write_meta(const char *dir, int64_t created, int64_t expires)
 	return rc;
 }
 
+/* Remove an instance directory and the files in it. */
 static int
 remove_tree(const char *dir)
 {
@@ -107,6 +136,34 @@ remove_tree(const char *dir)
 	}
 	closedir(d);
 	return rmdir(dir);
+}
+
+/* Remove an expiry second's bucket: every walk-in in it, then itself. */
+static void
+remove_bucket(int64_t expires)
+{
+	char bucket[24], dir[4200], path[4500];
+	struct dirent *de;
+	DIR *d;
+
+	if (registry_bucket_name(expires, bucket, sizeof(bucket)) == -1)
+		return;
+	snprintf(dir, sizeof(dir), "%s/instances/%s", sp_cfg->data_dir, bucket);
+	if ((d = opendir(dir)) == NULL) {
+		if (errno != ENOENT)
+			log_warn("open bucket %s", bucket);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (remove_tree(path) == -1 && errno == ENOTDIR)
+			unlink(path);
+	}
+	closedir(d);
+	if (rmdir(dir) == -1)
+		log_warn("remove bucket %s", dir);
 }
 
 static pid_t
@@ -132,6 +189,14 @@ fork_executor(const char *dir, int *sock_out)
 	return pid;
 }
 
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static void
 handle_spawn(struct spawn_msg *m)
 {
@@ -139,14 +204,16 @@ handle_spawn(struct spawn_msg *m)
 	int fds[2] = { -1, -1 };
 	pid_t pid;
 
-	instance_dir(m->id, dir, sizeof(dir));
+	instance_dir(m->id, m->expires, dir, sizeof(dir));
 	m->type = SPAWN_REPLY;
 	m->err = 0;
-	if ((m->flags & SPAWN_F_CREATE) && (mkdir(dir, 0700) == -1 ||
+	if ((m->flags & SPAWN_F_CREATE) && (make_instance_dir(dir) == -1 ||
 	    write_meta(dir, m->created, m->expires) == -1)) {
 		m->err = errno ? errno : EIO;
 		log_warn("create instance");
 		remove_tree(dir);
+	} else if (!(m->flags & SPAWN_F_CREATE) && !is_dir(dir)) {
+		m->err = ENOENT;	/* only a token left: the front end 404s */
 	} else if ((pid = fork_executor(dir, &fds[0])) == -1) {
 		m->err = errno;
 		log_warn("fork executor");
@@ -189,10 +256,12 @@ spawner_loop(void)
 		if (m.type == SPAWN_EXEC)
 			handle_spawn(&m);
 		else if (m.type == SPAWN_REMOVE) {
-			instance_dir(m.id, dir, sizeof(dir));
-			if (remove_tree(dir) == -1)
+			instance_dir(m.id, m.expires, dir, sizeof(dir));
+			if (remove_tree(dir) == -1 && errno != ENOENT)
 				log_warn("remove instance");
-		} else
+		} else if (m.type == SPAWN_REMOVE_BUCKET)
+			remove_bucket(m.expires);
+		else
 			fatalx("spawner: unknown message %u", m.type);
 	}
 }

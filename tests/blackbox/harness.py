@@ -12,6 +12,7 @@ taking the group's Daemon and raising AssertionError on failure.
 """
 
 import base64
+import glob
 import http.client
 import json
 import os
@@ -237,7 +238,7 @@ def _names(pid):
 
 def pids_matching(text, among=None):
 	"""Live, non-zombie processes (not us) whose cmdline, comm, cwd or an
-	open file names text (an executor holds DATA/instances/<uuid>/db.sqlite)."""
+	open file names text (an executor holds DATA/instances/<expires>/<uuid>/db.sqlite)."""
 	me = os.getpid()
 	out = []
 	for p in (all_pids() if among is None else among):
@@ -445,10 +446,30 @@ class Daemon:
 		return os.path.join(self.data, *p)
 
 	def instance_ids(self):
+		"""The walk-ins on disk: DATA/instances/<expires>/<uuid>/ (and any
+		left at DATA/instances/<uuid>/, walkind 0.1.0's layout)."""
+		out = set()
 		try:
-			return set(os.listdir(self.path("instances")))
+			top = os.listdir(self.path("instances"))
 		except OSError:
-			return set()
+			return out
+		for name in top:
+			if UUID_RE.fullmatch(name):
+				out.add(name)
+			elif name.isdigit():
+				try:
+					out.update(os.listdir(self.path("instances", name)))
+				except OSError:
+					pass
+		return out
+
+	def inst(self, uid, *p):
+		"""Path of walk-in uid's directory (or a file in it): in the
+		bucket of its expiry second; a path that does not exist if the
+		walk-in is not on disk."""
+		for b in glob.glob(self.path("instances", "[0-9]*", uid or "-")):
+			return os.path.join(b, *p)
+		return self.path("instances", "none", uid or "-", *p)
 
 	# -- HTTP
 

@@ -460,15 +460,17 @@ def cors_origin_option(d):
 
 @g.case
 def instance_layout(d):
-	tok, uid, _ = d.create("CREATE TABLE x(y)")
+	tok, uid, r = d.create("CREATE TABLE x(y)")
 	check(uid is not None, "no new directory under DATA/instances")
 	check(UUID_RE.match(uid), f"instance dir {uid!r} is not a canonical lowercase uuid")
-	files = set(os.listdir(d.path("instances", uid)))
+	# DATA/instances/<expires>/<uuid>/: one bucket per expiry second
+	eq(os.path.dirname(d.inst(uid)), d.path("instances", str(r.ttl)), "bucket directory")
+	files = set(os.listdir(d.inst(uid)))
 	check("db.sqlite" in files, f"DATA/instances/{uid}/ lacks db.sqlite: {sorted(files)}")
 	# the meta is the directory's xattr where the file system has them
 	# (no block, no inode), else a meta file
 	try:
-		meta = os.getxattr(d.path("instances", uid), "user.walkind.meta")
+		meta = os.getxattr(d.inst(uid), "user.walkind.meta")
 	except OSError:
 		check("meta" in files, f"DATA/instances/{uid}/ has neither the "
 		      f"user.walkind.meta xattr nor a meta file: {sorted(files)}")

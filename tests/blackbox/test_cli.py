@@ -114,7 +114,7 @@ def dump_policy(d):
 	eq(p.returncode, 0, "--dump-policy exit code")
 	out = p.stdout.decode("utf-8", "replace")
 	for want in ("== front end", "== spawner", "== executor", "landlock (ABI",
-		     "allow DATA/instances/<id>/: write_file,read_file,remove_file,make_reg,truncate",
+		     "allow DATA/instances/<expires>/<id>/: write_file,read_file,remove_file,make_reg,truncate",
 		     "seccomp: default kill_process", "pseudo filter code start",
 		     "rlimits: AS"):
 		check(want in out, f"--dump-policy output lacks {want!r}")

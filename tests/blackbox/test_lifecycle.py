@@ -50,7 +50,7 @@ def ttl_fixed_then_expiry_and_sweep(d):
 	eq(r2.ttl, T, "X-Walkin-TTL after use")
 	time.sleep(max(0.0, T + 1.2 - time.time()))
 	expect_error(d.sql("SELECT x FROM t", token=tok), 404, "instance not found")
-	gone = wait_until(lambda: not os.path.exists(d.path("instances", uid)),
+	gone = wait_until(lambda: not os.path.exists(d.inst(uid)),
 			  T + 31 - time.time(), 0.25)
 	check(gone, f"DATA/instances/{uid} still present {time.time() - T:.0f} s after expiry")
 	swept = time.time() - T
@@ -131,6 +131,41 @@ def restart_survival(d):
 	eq(expect_ok(r)["rows"], [["kept-b"]], "walk-in B after restart")
 	tc, _, _ = d.create("CREATE TABLE t(x)")
 	expect_ok(d.sql("SELECT * FROM t", token=tc))
+
+
+@restart.case
+def old_flat_layout_moved_into_buckets(d):
+	"""walkind 0.1.0 kept DATA/instances/<uuid>/: a restart moves such a
+	walk-in into its expiry second's bucket, counts it once and serves it."""
+	before = d.get("/healthz").json()["live_instances"]
+	tok, uid, r = d.create("CREATE TABLE t(x); INSERT INTO t VALUES('old')")
+	d.stop()
+	bucket = os.path.dirname(d.inst(uid))
+	eq(os.path.basename(bucket), str(r.ttl), "bucket directory name")
+	os.rename(d.inst(uid), d.path("instances", uid))
+	if not os.listdir(bucket):
+		os.rmdir(bucket)
+	d.start()
+	eq(expect_ok(d.sql("SELECT x FROM t", token=tok))["rows"], [["old"]], "rows after the move")
+	check(os.path.isdir(d.path("instances", str(r.ttl), uid)), "not moved into its bucket")
+	check(not os.path.exists(d.path("instances", uid)), "old-layout directory still there")
+	eq(d.get("/healthz").json()["live_instances"], before + 1, "live_instances after the move")
+
+
+@restart.case
+def token_without_directory_404(d):
+	"""A valid token whose walk-in directory is gone (a lost data dir) is
+	404 instance not found, from the spawner's ENOENT, and nothing else
+	changes."""
+	tok, uid, _ = d.create("CREATE TABLE t(x)")
+	tb, _, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(2)")
+	d.stop()
+	harness.shutil.rmtree(d.inst(uid))
+	d.start()
+	for _ in range(3):
+		expect_error(d.sql("SELECT 1", token=tok), 404, "instance not found")
+	eq(expect_ok(d.sql("SELECT x FROM t", token=tb))["rows"], [[2]], "the other walk-in")
+	check(not d.executors(uid), "an executor for a walk-in with no directory")
 
 
 @restart.case
@@ -293,7 +328,7 @@ def expired_while_down_is_removed(d):
 	time.sleep(max(0.0, r.ttl + 1.0 - time.time()))
 	d.start()
 	expect_error(d.sql("SELECT 1", token=tok), 404, "instance not found")
-	gone = wait_until(lambda: not os.path.exists(d.path("instances", uid)), 31.0, 0.25)
+	gone = wait_until(lambda: not os.path.exists(d.inst(uid)), 31.0, 0.25)
 	check(gone, f"DATA/instances/{uid} of a walk-in that expired while down not removed")
 
 

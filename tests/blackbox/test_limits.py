@@ -98,7 +98,7 @@ def storage_quota_507(d):
 	expect_error(d.sql("INSERT INTO b VALUES(zeroblob(500000))", token=tok), 507,
 		     "instance storage quota exceeded")
 	if uid:
-		size = os.path.getsize(d.path("instances", uid, "db.sqlite"))
+		size = os.path.getsize(d.inst(uid, "db.sqlite"))
 		check(size <= 131072, f"db.sqlite is {size} bytes, cap 131072")
 	expect_ok(d.sql("DELETE FROM b", token=tok))
 	expect_ok(d.sql("INSERT INTO b VALUES(zeroblob(20000))", token=tok))

@@ -352,7 +352,7 @@ def phase(d, ws, seed, allowed, acks, what, writes=True):
 
 def _size(d, w):
 	try:
-		return os.path.getsize(d.path("instances", w.uuid, "db.sqlite"))
+		return os.path.getsize(d.inst(w.uuid, "db.sqlite"))
 	except OSError as e:
 		return str(e)
 

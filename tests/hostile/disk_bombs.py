@@ -161,7 +161,7 @@ def journal_of_a_whole_rewrite(d):
 	files = instance_files(d, uid)
 	check(files <= {"db.sqlite", "meta", JOURNAL}, f"files {sorted(files)}")
 	if JOURNAL in files:
-		js = os.path.getsize(d.path("instances", uid, JOURNAL))
+		js = os.path.getsize(d.inst(uid, JOURNAL))
 		check(js <= CAP + 16384, f"journal is {js} bytes with a {CAP}-byte cap")
 	check(db_size(d, uid) <= CAP, f"db.sqlite is {db_size(d, uid)} bytes")
 	expect_ok(d.sql("COMMIT", token=tok))

@@ -98,7 +98,7 @@ def canary_setup(d, canary=True):
 def file_digest(d, uid):
 	"""sha256 of a walk-in's db.sqlite, or None."""
 	try:
-		with open(d.path("instances", uid or "-", "db.sqlite"), "rb") as f:
+		with open(d.inst(uid or "-", "db.sqlite"), "rb") as f:
 			return hashlib.sha256(f.read()).hexdigest()
 	except OSError:
 		return None
@@ -139,13 +139,13 @@ def shared_walkin(d, key, setup):
 
 def instance_files(d, uid):
 	try:
-		return set(os.listdir(d.path("instances", uid)))
+		return set(os.listdir(d.inst(uid)))
 	except OSError:
 		return set()
 
 
 def db_size(d, uid):
-	return os.path.getsize(d.path("instances", uid, "db.sqlite"))
+	return os.path.getsize(d.inst(uid, "db.sqlite"))
 
 
 def expect_instance_clean(d, uid, journal_ok=False):
@@ -169,7 +169,7 @@ def fmt(sql, d):
 	"""Fill the placeholders an entry may use: {OUT}, {CANARY_DB},
 	{CANARY_UID}, {DATA}. Other braces (JSON text) are left alone."""
 	for k, v in (("{OUT}", lambda: out_dir()),
-		     ("{CANARY_DB}", lambda: d.path("instances", canary_uid(d), "db.sqlite")),
+		     ("{CANARY_DB}", lambda: d.inst(canary_uid(d), "db.sqlite")),
 		     ("{CANARY_UID}", lambda: canary_uid(d)),
 		     ("{DATA}", lambda: d.data)):
 		if k in sql:

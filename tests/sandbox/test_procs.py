@@ -237,7 +237,7 @@ def q(d, tok, sql):
 
 
 def read_db(d, uid):
-	with open(d.path("instances", uid, "db.sqlite"), "rb") as f:
+	with open(d.inst(uid, "db.sqlite"), "rb") as f:
 		return f.read()
 
 
@@ -279,7 +279,7 @@ def after_kill(d, tok, uid, rows, pages, in_tx, snap):
 	"""db.sqlite was left changed (snap: its committed bytes) with a hot
 	journal; the next requests see exactly rows, BIG_OK and pages, and no
 	open transaction; the journal is gone; writes work; no zombie."""
-	journal = d.path("instances", uid, "db.sqlite-journal")
+	journal = d.inst(uid, "db.sqlite-journal")
 	check(read_db(d, uid) != snap, "db.sqlite has its committed bytes right after the "
 	      "kill: the killed write never reached the file, so this proves nothing")
 	check(os.path.exists(journal), "no db.sqlite-journal right after the kill")

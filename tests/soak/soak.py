@@ -70,7 +70,7 @@ MAX_DB = 256 * 1024	# --max-db-bytes: the disk bomb's cap
 QUERY_MS = 400		# --query-timeout-ms: the CPU bomb's deadline
 KILL_SLACK = 1.0	# a kill this long before a request may still fail it
 REQ_TIMEOUT = 30.0
-UUID_IN_PATH = re.compile(r"/instances/([0-9a-f-]{36})/db\.sqlite")
+UUID_IN_PATH = re.compile(r"/instances/(?:[0-9]+/)?([0-9a-f-]{36})/db\.sqlite")
 
 CPU_BOMB = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c"
 DISK_BOMB = ("CREATE TABLE IF NOT EXISTS b(x); WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL "
@@ -302,7 +302,7 @@ def cpu_bomber(s, rng):
 
 def disk_size_ok(s, w):
 	try:
-		size = os.path.getsize(s.d.path("instances", w.uuid, "db.sqlite"))
+		size = os.path.getsize(s.d.inst(w.uuid, "db.sqlite"))
 	except OSError:
 		return			# evicted and swept meanwhile: nothing to measure
 	if size > MAX_DB:
