@@ -196,12 +196,14 @@ job_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct job *j = arg;
 	struct instance *inst = j->inst;
+	int create = j->create;		/* then inst goes with the job */
 
 	(void)fd;
 	(void)what;
 	job_unqueue(j);
 	job_finish(j, 503, "server busy", 0, 0);
-	inst_settle(inst);
+	if (!create)
+		inst_settle(inst);
 }
 
 /* ---- executors ---- */

@@ -320,6 +320,33 @@ def pool_full_503(d):
 	eq(expect_ok(d.sql("SELECT x FROM t", token=ta))["rows"], [[1]], "A after its timeout")
 
 
+@busy.case
+def pool_full_create_503_leaves_nothing(d):
+	"""A create that waits for a slot past the queue bound is 503: no
+	token, no directory, not counted; the waiting walk-in's live entry
+	goes with it (a use after free here once, caught by this case under
+	ASan), and the node serves on."""
+	ta, _, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(1)")
+	hz = d.get("/healthz").json()["live_instances"]
+	before = d.instance_ids()
+	res = {}
+
+	def spin():
+		res["r"] = d.sql(SPIN, token=ta)
+	th = threading.Thread(target=spin)
+	th.start()
+	time.sleep(0.4)
+	r = d.sql("CREATE TABLE u(x)")
+	th.join(15)
+	expect_error(r, 503, "server busy")
+	check(r.token is None, "a 503 create handed out a token")
+	eq(d.instance_ids() - before, set(), "directories left by the 503 create")
+	expect_error(res["r"], 408, "query timeout")
+	eq(d.get("/healthz").json()["live_instances"], hz, "live_instances after the 503 create")
+	tc, _, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(3)")
+	eq(expect_ok(d.sql("SELECT x FROM t", token=tc))["rows"], [[3]], "a create after")
+
+
 @ttl.case
 def expired_while_down_is_removed(d):
 	tok, uid, r = d.create("CREATE TABLE t(x)")
