@@ -380,17 +380,20 @@ def memory(w):
 
 
 def disk(data):
-	"""(walk-ins, allocated bytes, apparent bytes) under instances/."""
+	"""(walk-ins, allocated bytes, apparent bytes) under instances/: every
+	walk-in's directory and files, and the expiry-second bucket
+	directories they sit in (DATA/instances/<expires>/<uuid>/)."""
 	n = alloc = size = 0
 	top = os.path.join(data, "instances")
-	for e in os.scandir(top):
-		n += 1
-		st = e.stat(follow_symlinks=False)
-		alloc += st.st_blocks * 512
-		for f in os.scandir(e.path):
-			fs = f.stat(follow_symlinks=False)
-			alloc += fs.st_blocks * 512
-			size += fs.st_size
+	for b in os.scandir(top):
+		alloc += b.stat(follow_symlinks=False).st_blocks * 512
+		for e in os.scandir(b.path):
+			n += 1
+			alloc += e.stat(follow_symlinks=False).st_blocks * 512
+			for f in os.scandir(e.path):
+				fs = f.stat(follow_symlinks=False)
+				alloc += fs.st_blocks * 512
+				size += fs.st_size
 	return n, alloc, size
 
 
@@ -471,7 +474,7 @@ def scale_rows(s):
 	out = ["", f"Scale: {s['n']} walk-ins on disk (created in {s['secs']:.0f} s, "
 	       f"{s['made'] / s['secs']:.0f}/s including the setup requests)", "",
 	       "| measure | value |", "|---|---|",
-	       f"| disk per walk-in, allocated (st_blocks: dir + db + meta) | "
+	       f"| disk per walk-in, allocated (st_blocks: dir + db + its share of the bucket dirs) | "
 	       f"{s['alloc'] / max(s['n'], 1) / 1024:.1f} KiB |",
 	       f"| disk per walk-in, apparent (file sizes) | "
 	       f"{s['size'] / max(s['n'], 1) / 1024:.1f} KiB |"]
