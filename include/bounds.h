@@ -72,6 +72,12 @@
 /* ---- pool ---- */
 #define BOUNDS_QUEUE_WAIT_MS	1000	/* wait for a free executor, then 503 */
 #define BOUNDS_QUEUE_PER_WALKIN	64	/* queued requests for one walk-in */
+/* Frames in flight to one executor: the next request waits in its socket
+ * while one runs, so it starts without a wake-up round trip through the
+ * front end (docs/PERFORMANCE.md). More would gain nothing, the executor
+ * runs them one at a time, and would take them out of the queue's
+ * 503 bound and wait timers. */
+#define BOUNDS_PIPELINE		2
 #define BOUNDS_RETRY_AFTER_S	1	/* Retry-After on 503 */
 
 /* ---- disk ---- */

@@ -4,7 +4,8 @@
  * message is a broken link (the receiver closes it), never a crash.
  *
  * front end <-> executor: SOCK_STREAM socketpair, frames of
- *   struct ipc_hdr + len payload bytes. One request in flight at a time.
+ *   struct ipc_hdr + len payload bytes. Up to BOUNDS_PIPELINE requests in
+ *   flight; the executor reads one, replies, then reads the next.
  * front end <-> spawner: SOCK_SEQPACKET socketpair, one struct
  *   spawn_msg per packet; replies to SPAWN carry two fds (SCM_RIGHTS):
  *   the executor's socket and a pidfd for it.

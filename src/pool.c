@@ -2,17 +2,27 @@
  * pool.c: executors as seen from the front end (see pool.h).
  *
  * State of one executor: SPAWNING (asked the spawner, no fds yet) ->
- * IDLE (on the LRU list, idle timer armed) <-> BUSY (one job in flight,
+ * IDLE (on the LRU list, idle timer armed) <-> BUSY (jobs in flight,
  * deadline timer armed) -> gone. Every live executor counts against
  * --pool-size. A walk-in needing an executor when the pool is full takes
  * the least recently used idle one; if none is idle it waits on
  * `slot_waiters` until one frees up, each of its jobs bounded by a
  * timer that answers 503.
  *
- * Deadline: query_timeout_ms + BOUNDS_KILL_GRACE_MS after dispatch the
- * executor is SIGKILLed through its pidfd and the job answered 408. The
- * executor's own progress handler normally answers 408 first; the kill
- * is for the one-function-call CPU bombs SQLite cannot interrupt.
+ * Pipelining: up to BOUNDS_PIPELINE frames are in flight per executor.
+ * The executor runs them one at a time, in order, so the next one waits
+ * in its socket and starts the moment the previous reply is written,
+ * without a round trip through the front end's event loop.
+ *
+ * Deadline: query_timeout_ms + BOUNDS_KILL_GRACE_MS after the head job
+ * started (its dispatch to an idle executor, or the reply to the job
+ * before it), the executor is SIGKILLed through its pidfd and the head
+ * job answered 408. The executor's own progress handler normally answers
+ * 408 first; the kill is for the one-function-call CPU bombs SQLite
+ * cannot interrupt. Jobs behind the head never started (the executor
+ * reads a frame only after replying to the one before), so they go back
+ * to the front of their walk-in's queue for the next executor, as do
+ * those behind a job an executor died on.
  *
  * Lifetimes: a job is owned by its instance's queue, then by the
  * executor running it, then freed after its reply. Replies go out
@@ -57,6 +67,7 @@ struct job {
 	struct http_req		*req;
 	struct instance		*inst;
 	int			 create;
+	uint32_t		 seq;		/* frame seq, in flight */
 	struct event		*timer;		/* wait in queue */
 	TAILQ_ENTRY(job)	 entry;
 	size_t			 sql_len;
@@ -69,7 +80,8 @@ struct executor {
 	struct bufferevent	*bev;
 	int			 pidfd;
 	uint32_t		 seq;		/* spawn seq, then frame seq */
-	struct job		*job;		/* BUSY only */
+	TAILQ_HEAD(job_run, job) run;		/* in flight, oldest first */
+	int			 nrun;		/* BUSY iff > 0 */
 	struct event		*timer;		/* deadline or idle */
 	TAILQ_ENTRY(executor)	 lru;		/* IDLE only */
 	TAILQ_ENTRY(executor)	 spawning;	/* SPAWNING only */
@@ -178,6 +190,20 @@ job_finish(struct job *j, int status, const char *msg_or_body, size_t len,
 	free(j);
 }
 
+static void	job_timeout_cb(evutil_socket_t, short, void *);
+
+/* Bound a queued job's wait; behind our own busy executor it may wait
+ * out that executor's deadline. */
+static void
+job_arm_wait(struct job *j)
+{
+	int64_t wait = BOUNDS_QUEUE_WAIT_MS + (j->inst->ex ?
+	    p_cfg->query_timeout_ms + BOUNDS_KILL_GRACE_MS : 0);
+
+	j->timer = evtimer_new(p_base, job_timeout_cb, j);
+	arm(j->timer, wait);
+}
+
 static void
 job_unqueue(struct job *j)
 {
@@ -235,15 +261,47 @@ ex_kill(struct executor *ex)
 		log_warn("pidfd_send_signal");
 }
 
-/* The executor is gone or must go: answer its job, then free it. */
+/* Jobs behind the head never started: back to the front of the queue,
+ * in order, each with a fresh wait bound. */
+static void
+ex_requeue(struct executor *ex)
+{
+	struct instance *inst = ex->inst;
+	struct job *j;
+
+	while ((j = TAILQ_LAST(&ex->run, job_run)) != NULL) {
+		TAILQ_REMOVE(&ex->run, j, entry);
+		ex->nrun--;
+		TAILQ_INSERT_HEAD(&inst->jobs, j, entry);
+		inst->njobs++;
+		job_arm_wait(j);
+	}
+}
+
+/* Take the head job off the executor, or NULL. */
+static struct job *
+ex_pop(struct executor *ex)
+{
+	struct job *j = TAILQ_FIRST(&ex->run);
+
+	if (j != NULL) {
+		TAILQ_REMOVE(&ex->run, j, entry);
+		ex->nrun--;
+	}
+	return j;
+}
+
+/* The executor is gone or must go: answer its head job, requeue the
+ * rest, then free it. */
 static void
 ex_fail(struct executor *ex, int status, const char *msg)
 {
 	struct instance *inst = ex->inst;
-	struct job *j = ex->job;
+	struct job *j = ex_pop(ex);
 	int removed = j && j->create;	/* a failed create removes inst */
 
-	ex->job = NULL;
+	if (inst)
+		ex_requeue(ex);
 	ex_kill(ex);
 	ex_free(ex);
 	if (j)
@@ -329,28 +387,40 @@ ex_send(struct executor *ex, const struct ipc_hdr *h, const char *p,
 }
 
 static void
+ex_arm_deadline(struct executor *ex)
+{
+	arm(ex->timer, p_cfg->query_timeout_ms + BOUNDS_KILL_GRACE_MS);
+}
+
+/* Send queued jobs until BOUNDS_PIPELINE are in flight. */
+static void
 ex_dispatch(struct executor *ex)
 {
 	struct instance *inst = ex->inst;
-	struct job *j = TAILQ_FIRST(&inst->jobs);
 	struct ipc_hdr h;
+	struct job *j;
 
-	job_unqueue(j);
-	if (j->timer) {
-		event_free(j->timer);
-		j->timer = NULL;
+	while (ex->nrun < BOUNDS_PIPELINE &&
+	    (j = TAILQ_FIRST(&inst->jobs)) != NULL) {
+		job_unqueue(j);
+		if (j->timer) {
+			event_free(j->timer);
+			j->timer = NULL;
+		}
+		if (ex->state == EX_IDLE)
+			TAILQ_REMOVE(&p_idle, ex, lru);
+		ex->state = EX_BUSY;
+		if (ex->nrun == 0)
+			ex_arm_deadline(ex);	/* it starts now */
+		TAILQ_INSERT_TAIL(&ex->run, j, entry);
+		ex->nrun++;
+		h.magic = IPC_MAGIC;
+		h.type = IPC_EXEC;
+		h.status = 0;
+		h.len = (uint32_t)j->sql_len;
+		h.seq = j->seq = ++ex->seq;
+		ex_send(ex, &h, j->sql, j->sql_len);
 	}
-	if (ex->state == EX_IDLE)
-		TAILQ_REMOVE(&p_idle, ex, lru);
-	ex->state = EX_BUSY;
-	ex->job = j;
-	h.magic = IPC_MAGIC;
-	h.type = IPC_EXEC;
-	h.status = 0;
-	h.len = (uint32_t)j->sql_len;
-	h.seq = ++ex->seq;
-	ex_send(ex, &h, j->sql, j->sql_len);
-	arm(ex->timer, p_cfg->query_timeout_ms + BOUNDS_KILL_GRACE_MS);
 }
 
 static void
@@ -372,31 +442,41 @@ ex_timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* A whole IPC_RESULT frame is buffered: answer the job. */
-static void
+/*
+ * A whole IPC_RESULT frame for the head job is buffered: answer it.
+ * Returns 0, or -1 when ex may be gone (its walk-in was removed, or it
+ * went idle and a waiting walk-in may have taken it).
+ */
+static int
 ex_result(struct executor *ex, const struct ipc_hdr *h)
 {
 	struct evbuffer *in = bufferevent_get_input(ex->bev);
 	struct instance *inst = ex->inst;
-	struct job *j = ex->job;
+	struct job *j = ex_pop(ex);
 	int removed = j->create && h->status != 200;
 	char *body;
 
 	evbuffer_drain(in, sizeof(*h));
 	body = (char *)evbuffer_pullup(in, h->len);
-	ex->job = NULL;
-	evtimer_del(ex->timer);
-	ex_make_idle(ex);
+	if (ex->nrun > 0)
+		ex_arm_deadline(ex);		/* the next one starts now */
+	else {
+		evtimer_del(ex->timer);
+		ex_make_idle(ex);
+	}
 	job_finish(j, h->status, body ? body : "", h->len, 1);
 	if (removed) {				/* ex went with inst */
 		slots_kick();
-		return;
+		return -1;
 	}
 	evbuffer_drain(in, h->len);
 	if (!TAILQ_EMPTY(&inst->jobs))
 		ex_dispatch(ex);
-	else
+	else if (ex->nrun == 0) {
 		slots_kick();
+		return -1;
+	}
+	return 0;
 }
 
 /* The walk-in's canonical id for a log line, "-" for an orphan. */
@@ -416,21 +496,26 @@ ex_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	uint32_t max = (uint32_t)(p_cfg->max_result_bytes * 2 + 1048576);
 	struct ipc_hdr h;
+	struct job *j;
 	char name[37];
 
-	if (evbuffer_get_length(in) < sizeof(h))
-		return;
-	evbuffer_copyout(in, &h, sizeof(h));
-	if (ex->state != EX_BUSY || ipc_hdr_check(&h, IPC_RESULT, max) == -1 ||
-	    h.seq != ex->seq || h.status < 200 || h.status > 599) {
-		log_warnx("executor %s: malformed reply, killed",
-		    ex_name(ex, name));
-		ex_fail(ex, 500, "internal error");
-		return;
+	/* Every whole reply buffered, in order: with frames pipelined, one
+	 * read may bring more than one. */
+	while (evbuffer_get_length(in) >= sizeof(h)) {
+		evbuffer_copyout(in, &h, sizeof(h));
+		j = TAILQ_FIRST(&ex->run);
+		if (j == NULL || ipc_hdr_check(&h, IPC_RESULT, max) == -1 ||
+		    h.seq != j->seq || h.status < 200 || h.status > 599) {
+			log_warnx("executor %s: malformed reply, killed",
+			    ex_name(ex, name));
+			ex_fail(ex, 500, "internal error");
+			return;
+		}
+		if (evbuffer_get_length(in) < sizeof(h) + h.len)
+			return;
+		if (ex_result(ex, &h) == -1)
+			return;
 	}
-	if (evbuffer_get_length(in) < sizeof(h) + h.len)
-		return;
-	ex_result(ex, &h);
 }
 
 static void
@@ -442,7 +527,7 @@ ex_event_cb(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
 		return;
-	if (ex->job)
+	if (ex->nrun > 0)
 		log_warnx("executor %s died during a request",
 		    ex_name(ex, name));
 	ex_fail(ex, 500, "internal error");
@@ -460,6 +545,7 @@ spawn_for(struct instance *inst, int create)
 		fatal("calloc");
 	ex->inst = inst;
 	ex->state = EX_SPAWNING;
+	TAILQ_INIT(&ex->run);
 	ex->pidfd = -1;
 	ex->seq = ++p_seq;
 	ex->timer = evtimer_new(p_base, ex_timer_cb, ex);
@@ -568,8 +654,8 @@ inst_kick(struct instance *inst)
 	if (TAILQ_EMPTY(&inst->jobs))
 		return;
 	if (inst->ex != NULL) {
-		if (inst->ex->state == EX_IDLE)
-			ex_dispatch(inst->ex);
+		if (inst->ex->state != EX_SPAWNING)
+			ex_dispatch(inst->ex);	/* up to BOUNDS_PIPELINE */
 		return;
 	}
 	if (slot_take() == 0) {
@@ -604,7 +690,6 @@ pool_submit(struct instance *inst, struct http_req *req, const char *sql,
     size_t sql_len, int create)
 {
 	struct job *j;
-	int64_t wait;
 
 	if ((j = calloc(1, sizeof(*j) + sql_len + 1)) == NULL)
 		fatal("calloc");
@@ -617,11 +702,7 @@ pool_submit(struct instance *inst, struct http_req *req, const char *sql,
 		job_finish(j, 503, "server busy", 0, 0);
 		return;
 	}
-	/* Behind our own busy executor we may wait out its deadline. */
-	wait = BOUNDS_QUEUE_WAIT_MS + (inst->ex ? p_cfg->query_timeout_ms +
-	    BOUNDS_KILL_GRACE_MS : 0);
-	j->timer = evtimer_new(p_base, job_timeout_cb, j);
-	arm(j->timer, wait);
+	job_arm_wait(j);
 	TAILQ_INSERT_TAIL(&inst->jobs, j, entry);
 	inst->njobs++;
 	inst_kick(inst);
@@ -664,14 +745,12 @@ inst_stop(struct instance *inst)
 		inst->ex = NULL;
 		ex->inst = NULL;
 		if (ex->state != EX_SPAWNING) {
-			j = ex->job;
-			ex->job = NULL;
 			ex_kill(ex);
-			ex_free(ex);
-			if (j) {
+			while ((j = ex_pop(ex)) != NULL) {
 				j->create = 0;	/* inst goes here, not there */
 				job_finish(j, 404, "instance not found", 0, 0);
 			}
+			ex_free(ex);
 		}
 		/* SPAWNING: freed when the spawner answers. */
 	}
@@ -715,11 +794,10 @@ pool_shutdown(void)
 	 * http_server_free then frees the connection with nothing pointing
 	 * at the freed request (tests/soak/leak.py). */
 	while ((ex = TAILQ_FIRST(&p_all)) != NULL) {
-		if ((j = ex->job) != NULL) {
-			ex->job = NULL;
+		if (ex->nrun > 0)
 			ex_kill(ex);
+		while ((j = ex_pop(ex)) != NULL)
 			job_finish(j, 503, "server busy", 0, 0);
-		}
 		if (ex->state == EX_SPAWNING)
 			TAILQ_REMOVE(&p_spawning, ex, spawning);
 		ex->state = EX_BUSY;		/* off every list but p_all */

@@ -21,6 +21,7 @@ crash = Group("crash", ["--idle-timeout-ms", "1500"])
 pool = Group("pool", ["--pool-size", "2", "--idle-timeout-ms", "60000"])
 busy = Group("pool-busy", ["--pool-size", "1", "--query-timeout-ms", "3000",
 			   "--idle-timeout-ms", "60000"])
+deadline = Group("deadline", ["--query-timeout-ms", "6000"])
 
 SPIN = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c"
 
@@ -345,6 +346,55 @@ def pool_full_create_503_leaves_nothing(d):
 	eq(d.get("/healthz").json()["live_instances"], hz, "live_instances after the 503 create")
 	tc, _, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(3)")
 	eq(expect_ok(d.sql("SELECT x FROM t", token=tc))["rows"], [[3]], "a create after")
+
+
+@deadline.case
+def pipelined_request_gets_its_own_deadline(d):
+	"""Two requests for one walk-in, the second sent while the first runs
+	(pipelined to the executor): each has the whole query timeout from
+	when it starts, not from when it was sent. Each runs ~0.6 of the 6 s
+	timeout, so the pair outlasts the kill at timeout + grace (6.5 s)
+	counted from the first's start: a deadline not restarted for the
+	second would kill it. Sized from a calibration run, and re-sized
+	until the pair does outlast 6.5 s (else the case proves nothing)."""
+	tok, _, _ = d.create("CREATE TABLE t(x)")
+	q = ("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c LIMIT {}) "
+	     "SELECT count(*) FROM c")
+	n = 200000
+	while True:			# calibrate on a run of about a second
+		t0 = time.time()
+		expect_ok(d.sql(q.format(n), token=tok, timeout=30))
+		dt = time.time() - t0
+		if dt > 1.0 or n > 10**9:
+			break
+		n *= 2
+	n = int(n * 3.6 / dt)
+	for _ in range(4):
+		res, end = {}, {}
+
+		def run(k):
+			res[k] = d.sql(q.format(n), token=tok, timeout=30)
+			end[k] = time.time()
+		a = threading.Thread(target=run, args=("a",))
+		b = threading.Thread(target=run, args=("b",))
+		t0 = time.time()
+		a.start()
+		time.sleep(0.2)
+		b.start()
+		a.join()
+		b.join()
+		eq(expect_ok(res["a"])["rows"], [[n]], "first request")
+		own = end["b"] - end["a"]	# the second's own run time
+		if res["b"].status == 408:
+			check(own >= 5.9, f"second request killed after {own:.1f} s of its own "
+			      f"6 s (pair {end['b'] - t0:.1f} s)")
+			n = int(n * 0.7)	# the machine slowed down: smaller
+			continue
+		eq(expect_ok(res["b"])["rows"], [[n]], "second request")
+		if end["b"] - t0 >= 6.8:
+			return			# conclusive: outlasted the first's kill time
+		n = int(n * 7.2 / (end["b"] - t0))
+	raise AssertionError(f"could not size the pair past 6.5 s (last n {n})")
 
 
 @ttl.case

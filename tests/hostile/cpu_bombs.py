@@ -169,3 +169,32 @@ def queued_request_behind_a_bomb(d):
 	expect_outcome(res["r"], 408, QT)
 	eq(expect_ok(r)["rows"], [["committed"]], "queued request rows")
 	check(dt <= (TIMEOUT_MS + GRACE_MS) / 1000 + SLACK_S, f"queued request took {dt:.2f} s")
+
+
+@cpu2.case
+def pipelined_requests_behind_a_killed_bomb(d):
+	"""Requests sent to the same walk-in while its executor is stuck in one
+	call (some of them already in its socket, pipelined) never started:
+	after the SIGKILL they run, in order, on a new executor."""
+	tok = walkin(d)
+	res = {}
+
+	def bomb():
+		res["bomb"] = d.sql(instr_row(), token=tok, timeout=30)
+
+	def follow(i):
+		res[i] = d.sql(f"SELECT x, {i} FROM k", token=tok, timeout=30)
+	t = threading.Thread(target=bomb)
+	t.start()
+	time.sleep(0.1)
+	followers = [threading.Thread(target=follow, args=(i,)) for i in range(4)]
+	for f in followers:
+		f.start()
+		time.sleep(0.02)
+	t.join()
+	for f in followers:
+		f.join()
+	expect_outcome(res["bomb"], 408, QT)
+	for i in range(4):
+		eq(expect_ok(res[i])["rows"], [["committed", i]], f"follower {i} behind the bomb")
+
