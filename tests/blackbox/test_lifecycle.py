@@ -297,26 +297,37 @@ def eviction_rolls_back_open_transaction(d):
 	   "rows of an evicted walk-in's open transaction")
 
 
+def while_spinning(d, tok, fn):
+	"""Run SPIN on walk-in tok in a thread, call fn() 0.4 s into it;
+	returns (what fn returned, SPIN's response)."""
+	res = {}
+
+	def spin():
+		res["r"] = d.sql(SPIN, token=tok)
+	th = threading.Thread(target=spin)
+	th.start()
+	time.sleep(0.4)
+	out = fn()
+	th.join(15)
+	check("r" in res, "long request got no response")
+	return out, res["r"]
+
+
+def timed(fn):
+	t0 = time.time()
+	r = fn()
+	return r, time.time() - t0
+
+
 @busy.case
 def pool_full_503(d):
 	ta, _, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(1)")
 	tb, _, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(2)")
-	res = {}
-
-	def spin():
-		res["r"] = d.sql(SPIN, token=ta)
-	th = threading.Thread(target=spin)
-	th.start()
-	time.sleep(0.4)
-	t0 = time.time()
-	r = d.sql("SELECT x FROM t", token=tb)
-	dt = time.time() - t0
-	th.join(15)
+	(r, dt), spun = while_spinning(d, ta, lambda: timed(lambda: d.sql("SELECT x FROM t", token=tb)))
 	expect_error(r, 503, "server busy")
 	retry_after(r)
 	check(dt < 2.5, f"503 took {dt:.1f} s")
-	check("r" in res, "long request got no response")
-	expect_error(res["r"], 408, "query timeout")
+	expect_error(spun, 408, "query timeout")
 	eq(expect_ok(d.sql("SELECT x FROM t", token=tb))["rows"], [[2]], "B after the busy period")
 	eq(expect_ok(d.sql("SELECT x FROM t", token=ta))["rows"], [[1]], "A after its timeout")
 
@@ -330,19 +341,11 @@ def pool_full_create_503_leaves_nothing(d):
 	ta, _, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(1)")
 	hz = d.get("/healthz").json()["live_instances"]
 	before = d.instance_ids()
-	res = {}
-
-	def spin():
-		res["r"] = d.sql(SPIN, token=ta)
-	th = threading.Thread(target=spin)
-	th.start()
-	time.sleep(0.4)
-	r = d.sql("CREATE TABLE u(x)")
-	th.join(15)
+	r, spun = while_spinning(d, ta, lambda: d.sql("CREATE TABLE u(x)"))
 	expect_error(r, 503, "server busy")
 	check(r.token is None, "a 503 create handed out a token")
 	eq(d.instance_ids() - before, set(), "directories left by the 503 create")
-	expect_error(res["r"], 408, "query timeout")
+	expect_error(spun, 408, "query timeout")
 	eq(d.get("/healthz").json()["live_instances"], hz, "live_instances after the 503 create")
 	tc, _, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(3)")
 	eq(expect_ok(d.sql("SELECT x FROM t", token=tc))["rows"], [[3]], "a create after")

@@ -76,15 +76,24 @@ expired_bucket(int64_t expires, void *arg)
 	l->last = expires;
 }
 
+/* One expiry pass at `now`, counting into a fresh log; `last` is the
+ * newest second already gone. */
+static void
+expire_at(struct expired_log *l, int64_t now, int64_t last)
+{
+	memset(l, 0, sizeof(*l));
+	l->now = now;
+	l->last = last;
+	registry_expired(now, expired_live, expired_bucket, l);
+}
+
 /* Expire everything counted: the registry is empty again. */
 static void
 expire_all(void)
 {
 	struct expired_log l;
 
-	memset(&l, 0, sizeof(l));
-	l.now = INT64_MAX;
-	registry_expired(l.now, expired_live, expired_bucket, &l);
+	expire_at(&l, INT64_MAX, 0);
 	CHECK_INT(registry_count(), 0);
 	CHECK_INT(registry_live(), 0);
 }
@@ -294,14 +303,11 @@ test_expired(void)
 			registry_release(inst[i]);
 	}
 	CHECK_INT(registry_live(), 100);
-	memset(&l, 0, sizeof(l));
-	l.now = T_CREATED - 1;
-	registry_expired(l.now, expired_live, expired_bucket, &l);
+	expire_at(&l, T_CREATED - 1, 0);
 	CHECK_INT(l.live, 0);
 	CHECK_INT(l.buckets, 0);
 	CHECK_INT(registry_count(), 2000);
-	l.now = T_CREATED + 9;			/* 0..9, boundary included */
-	registry_expired(l.now, expired_live, expired_bucket, &l);
+	expire_at(&l, T_CREATED + 9, 0);	/* 0..9, boundary included */
 	CHECK_INT(l.live, 10);
 	CHECK_INT(l.bad, 0);
 	CHECK_INT(l.buckets, 10);
@@ -311,10 +317,7 @@ test_expired(void)
 	CHECK_INT(registry_ip_count("198.51.100.1"), 1800);
 	CHECK_INT(registry_live(), 90);
 	/* The same time again: nothing more. */
-	memset(&l, 0, sizeof(l));
-	l.now = T_CREATED + 9;
-	l.last = T_CREATED + 9;
-	registry_expired(l.now, expired_live, expired_bucket, &l);
+	expire_at(&l, T_CREATED + 9, T_CREATED + 9);
 	CHECK_INT(l.live + l.buckets, 0);
 	/* Seconds counted out of order (a restore, a clock step). */
 	token_new_id(id);
@@ -326,20 +329,14 @@ test_expired(void)
 	token_new_id(id);
 	registry_release(registry_add(id, T_CREATED, T_CREATED + 150, ""));
 	CHECK_INT(registry_count(), 1804);
-	memset(&l, 0, sizeof(l));
-	l.now = T_CREATED + 99;
-	l.last = T_CREATED + 9;
-	registry_expired(l.now, expired_live, expired_bucket, &l);
+	expire_at(&l, T_CREATED + 99, T_CREATED + 9);
 	CHECK_INT(l.live, 90);
 	CHECK_INT(l.bad, 0);
 	CHECK_INT(l.buckets, 90);		/* 10..99, each once */
 	CHECK_INT(l.disorder, 0);
 	CHECK_INT(registry_count(), 2);
 	CHECK_INT(registry_ip_count("198.51.100.1"), 0);
-	memset(&l, 0, sizeof(l));
-	l.now = T_CREATED + 1000;
-	l.last = T_CREATED + 99;
-	registry_expired(l.now, expired_live, expired_bucket, &l);
+	expire_at(&l, T_CREATED + 1000, T_CREATED + 99);
 	CHECK_INT(l.buckets, 2);
 	CHECK_INT(l.disorder, 0);
 	CHECK_INT(registry_count(), 0);
