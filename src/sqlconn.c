@@ -727,8 +727,12 @@ sqlconn_journal_empty(const char *journal)
  *    waiting: if another connection holds the file, the journal is left
  *    to it, and it removes it when it closes. query_only (users may set
  *    it) would refuse the BEGIN.
- * No journal, no lock: the common exit of a walk-in that only read, and
- * an empty database, where BEGIN EXCLUSIVE would write page 1.
+ * In EXCLUSIVE locking mode a lock once taken is kept, so BEGIN
+ * EXCLUSIVE and an immediate ROLLBACK leave the lock held and the files
+ * as they were: on an empty database BEGIN starts page 1 and writes the
+ * journal's header, and the ROLLBACK takes both back (found by fuzz_sql:
+ * a COMMIT there wrote page 1 and kept the journal). No journal, no
+ * lock: the common exit of a walk-in that only read.
  * In the executor this is newfstatat and unlink in its own directory,
  * which its seccomp list and Landlock rule (remove-file) already allow.
  */
@@ -746,10 +750,13 @@ sqlconn_drop_journal(struct sqlconn *c)
 	if (sqlite3_exec(c->db, "PRAGMA query_only=0; BEGIN EXCLUSIVE",
 	    NULL, NULL, NULL) != SQLITE_OK)
 		return;
+	if (sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK ||
+	    !sqlite3_get_autocommit(c->db)) {
+		log_warnx("sqlconn_close: rollback: %s", sqlite3_errmsg(c->db));
+		return;
+	}
 	if (sqlconn_journal_empty(journal) && unlink(journal) == -1)
 		log_warn("sqlconn_close: unlink journal");
-	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		log_warnx("sqlconn_close: commit: %s", sqlite3_errmsg(c->db));
 }
 
 void

@@ -394,28 +394,34 @@ test_close_rolls_back(void)
 }
 
 /*
- * An empty database (a walk-in that never wrote) is left as it was: no
- * journal, no page written by the close.
+ * An empty database (a walk-in that never committed) is left as it was:
+ * no journal, no page written by the close. The second round is
+ * fuzz_sql's find: a rolled-back write leaves the empty journal beside
+ * a database of no pages, where taking the lock starts page 1.
  */
 static void
 test_journal_none_on_empty_db(void)
 {
-	char path[300];
+	const char *sql[] = { "SELECT count(*) FROM sqlite_master",
+	    "SAVEPOINT a; CREATE TABLE t(x)" };
+	char path[300], jp[320];
 	struct sqlconn *c;
 	struct stat st;
+	size_t i;
 
 	snprintf(path, sizeof(path), "%s/empty.db", tdir);
-	c = open_at(path, 1048576, 0);
-	CHECK(c != NULL);
-	if (c == NULL)
-		return;
-	CHECK_INT(query_int(sqlconn_db(c), "SELECT count(*) FROM "
-	    "sqlite_master"), 0);
-	sqlconn_close(c);
-	CHECK(stat(path, &st) == 0 && st.st_size == 0);
-	snprintf(path, sizeof(path), "%s/empty.db-journal", tdir);
-	CHECK(access(path, F_OK) == -1);
-	snprintf(path, sizeof(path), "%s/empty.db", tdir);
+	snprintf(jp, sizeof(jp), "%s-journal", path);
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		c = open_at(path, 1048576, 0);
+		CHECK(c != NULL);
+		if (c == NULL)
+			return;
+		CHECK_INT(sqlite3_exec(sqlconn_db(c), sql[i], NULL, NULL,
+		    NULL), SQLITE_OK);
+		sqlconn_close(c);
+		CHECK(stat(path, &st) == 0 && st.st_size == 0);
+		CHECK(access(jp, F_OK) == -1);
+	}
 	unlink(path);
 }
 
