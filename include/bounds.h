@@ -40,6 +40,12 @@
 #define BOUNDS_MAX_THREADS	8	/* upper bound for --threads */
 #define BOUNDS_PROGRESS_OPS	1000	/* VM steps between deadline checks */
 #define BOUNDS_HEAP_SLACK	(16L * 1024 * 1024) /* heap limit = max_memory - slack */
+/* Busy timeout of an executor's connection. Each executor keeps its
+ * walk-in's file locked until it exits (locking_mode EXCLUSIVE, see
+ * sqlconn.c), and the next executor of the same walk-in may start while
+ * the last one is still exiting: an exit takes milliseconds, so this
+ * only bounds a stuck one, and stays below the default query timeout. */
+#define BOUNDS_LOCK_WAIT_MS	1000
 
 /* ---- executor deadline ---- */
 #define BOUNDS_KILL_GRACE_MS	500	/* SIGKILL this long after the deadline */
@@ -83,7 +89,8 @@
 /* ---- disk ---- */
 #define BOUNDS_MIN_FREE_BYTES	(256L * 1024 * 1024) /* refuse creates below */
 /* Refuse creates below this many free inodes, too: a walk-in takes four
- * (directory, meta, db.sqlite, its journal), and without an inode the
+ * (directory, meta, db.sqlite, and its journal from its first write
+ * until its executor exits), and without an inode the
  * spawner's mkdir fails, which would be a 500, not the 503 of a full
  * node (tests/faults/test_faults.py). */
 #define BOUNDS_MIN_FREE_INODES	1024

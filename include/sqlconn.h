@@ -2,9 +2,10 @@
  * sqlconn.h: one hardened SQLite connection for one walk-in (executor side).
  *
  * sqlconn_open applies, in order: open (no URI, NOFOLLOW), db_config
- * (DEFENSIVE, no extensions, no fts3 tokenizer, trusted_schema off),
- * pragmas (mmap off, temp_store memory, cell_size_check, DELETE journal,
- * synchronous FULL), max_page_count from the real page size,
+ * (DEFENSIVE, no extensions, no fts3 tokenizer, trusted_schema off), a
+ * BOUNDS_LOCK_WAIT_MS busy timeout, pragmas (TRUNCATE journal, EXCLUSIVE
+ * locking, mmap off, temp_store memory, cell_size_check, synchronous
+ * OFF), max_page_count from the real page size,
  * sqlite3_limit for every limit in bounds.h, the deadline progress
  * handler, failing stand-ins for printf/format, and the authorizer last.
  * docs/sql-policy.md is the reader's version of the policy.
@@ -36,7 +37,12 @@ int	sqlconn_global_init(int64_t heap_limit);
  */
 struct sqlconn *sqlconn_open(const char *path, const struct sqlconn_opts *o,
 	    char *err, size_t errlen);
-void	sqlconn_close(struct sqlconn *c);	/* rolls back an open txn */
+/*
+ * Roll back an open transaction, remove the journal if it is empty and
+ * this connection can lock the file (otherwise leave it: it may be hot,
+ * or another connection's), close, free c. NULL is a no-op.
+ */
+void	sqlconn_close(struct sqlconn *c);
 struct sqlite3 *sqlconn_db(struct sqlconn *c);	/* borrowed, lives as c */
 
 /* Progress handler interrupts once now_ms() passes this; 0 = none. */

@@ -62,8 +62,11 @@ struct ll_attr {
 	uint64_t	scoped;
 };
 
-/* A walk-in's database and its rollback journal: what SQLite needs in
- * DELETE mode (create and unlink the -journal, shrink the file). */
+/* A walk-in's database and its rollback journal: what the executor's
+ * connection needs (src/sqlconn.c: TRUNCATE journal, EXCLUSIVE locking):
+ * create the -journal, empty it at each commit and unlink it, when empty,
+ * at a clean exit; SQLite deletes one it rolled back at open; shrink the
+ * file. */
 #define LL_DB		(LL_READ_FILE | LL_WRITE_FILE | LL_MAKE_REG | \
 			 LL_REMOVE_FILE | LL_TRUNCATE)
 

@@ -119,8 +119,10 @@ static const struct sc_rule sc_sqlite[] = {
 	SC_ALLOW(pwrite64, "SQLite page I/O"),
 	SC_ALLOW(fsync, "SQLite sync"),
 	SC_ALLOW(fdatasync, "SQLite sync"),
-	SC_ALLOW(ftruncate, "SQLite shrinks the file; only fds it opened"),
-	SC_ALLOW(unlink, "delete the -journal at commit"),
+	SC_ALLOW(ftruncate, "SQLite shrinks the file and empties the "
+	    "-journal at commit; only fds it opened"),
+	SC_ALLOW(unlink, "the empty -journal at a clean exit, a rolled-back "
+	    "one at open; Landlock limits where"),
 	SC_ALLOW(access, "hot-journal check"),
 	SC_ALLOW(faccessat, "hot-journal check"),
 	SC_ALLOW(faccessat2, "hot-journal check"),

@@ -7,7 +7,8 @@
  * does in a forked child), enter the jail, then serve. A request runs to
  * its reply; the front end SIGKILLs us if the reply does not come within
  * the deadline plus BOUNDS_KILL_GRACE_MS. On EOF (idle timeout, eviction,
- * TTL, shutdown) an open transaction is rolled back and we exit.
+ * TTL, shutdown) an open transaction is rolled back, the empty journal
+ * the connection kept is removed (sqlconn_close), and we exit.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -113,6 +114,6 @@ executor_main(const struct config *cfg, const char *dir, int sock)
 		_exit(1);
 	sandbox_enter(SANDBOX_EXECUTOR);
 	executor_serve(cfg, c);
-	sqlconn_close(c);		/* rolls back an open transaction */
+	sqlconn_close(c);	/* rolls back, removes the empty journal */
 	_exit(0);
 }

@@ -12,12 +12,11 @@
  *  3. db_config: DEFENSIVE, no extension loading (C API and SQL), no
  *     fts3 tokenizer pointers, trusted_schema off; double-quoted strings
  *     stay on (walkindb's own quickstart inserts VALUES("hello")).
- *  4. pragmas: mmap off, temp store in memory (temp files escape both the
- *     byte cap and the jail), cell_size_check, a DELETE journal (an
- *     executor may be SIGKILLed mid-write: the hot journal rolls the
- *     transaction back on the next open), synchronous OFF (a
- *     process crash loses nothing committed; power loss is out of scope,
- *     see README "Durability"). Then
+ *  4. the lock wait (below), then pragmas: a TRUNCATE journal with
+ *     EXCLUSIVE locking (below), mmap off, temp store in memory (temp
+ *     files escape both the byte cap and the jail), cell_size_check,
+ *     synchronous OFF (a process crash loses nothing committed; power
+ *     loss is out of scope, see README "Durability"). Then
  *     max_page_count = max_db_bytes / page_size, on every open, because
  *     the cap counts pages and is not stored in the file.
  *  5. sqlite3_limit for every limit in bounds.h (each read back).
@@ -44,6 +43,36 @@
  * keeps working; the authorizer allows the name while an ALTER TABLE is
  * being prepared. The executor's SIGKILL stays the last line.
  *
+ * Journal and locks. The executor is the only process that uses its
+ * walk-in's file, so it takes the file lock in its first transaction and
+ * keeps it until it exits (locking_mode EXCLUSIVE): a transaction then
+ * makes no fcntl lock calls, no hot-journal probes and no change-counter
+ * read. In that mode SQLite 3.40 never deletes the journal at commit,
+ * and journal_mode decides what it does instead (measured):
+ *   DELETE    acts as PERSIST: the header is zeroed and the file keeps
+ *             the size of the largest transaction so far (up to about
+ *             the cap) until a close after a write deletes it;
+ *   PERSIST   the same, for good; journal_size_limit=0 (with either)
+ *             would truncate it, through a second setting;
+ *   TRUNCATE  one ftruncate(journal, 0) per commit, the file and its
+ *             open descriptor kept: no inode created or removed.
+ * TRUNCATE is used: zero length outside a transaction by its own
+ * definition, and the same crash safety as DELETE had. An executor may
+ * be SIGKILLed mid-write: the journal has content then (hot), and the
+ * next open rolls the transaction back (sqlconn_pragmas_apply). The
+ * commit point is the truncation instead of the unlink; with synchronous
+ * OFF neither is synced, and either reaches the kernel before the reply,
+ * so a write acknowledged is a write kept across any process crash.
+ * (With synchronous FULL SQLite would fsync the truncation too.) The
+ * empty journal stays while the executor lives; sqlconn_close removes
+ * it, so an idle walk-in on disk is the directory and db.sqlite.
+ *
+ * The next executor of a walk-in can start while the previous one is
+ * still exiting (idle retire, eviction, SIGKILL at the deadline) and
+ * holding the lock, so a connection waits up to BOUNDS_LOCK_WAIT_MS for
+ * it (SQLite's busy handler) rather than failing with SQLITE_BUSY. An
+ * exiting connection never waits, so the two cannot deadlock.
+ *
  * State: one struct per connection, used by one thread (the executor is
  * single-threaded; the callbacks run inside sqlite3_prepare/step on it).
  */
@@ -53,7 +82,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -159,12 +190,14 @@ static const struct sqlconn_rule sqlconn_policy[] = {
  * Table-valued pragma_xxx(...) prepare a nested PRAGMA while stepping
  * and get the same check. Everything not listed is denied, notably: page_size=,
  * max_page_count= (lift the byte cap 16x / entirely), journal_mode=
- * (WAL adds mmap'd -shm files, OFF/MEMORY lose crash safety), mmap_size,
- * temp_store, cache_size, synchronous, locking_mode, auto_vacuum,
+ * (WAL adds mmap'd -shm files, OFF/MEMORY lose crash safety, PERSIST or
+ * DELETE leave a journal of up to the cap's size), mmap_size, temp_store,
+ * cache_size, synchronous, locking_mode (NORMAL brings back the
+ * per-transaction lock and probe calls), journal_size_limit, auto_vacuum,
  * hard/soft_heap_limit and threads (process-wide), writable_schema,
  * trusted_schema, cell_size_check, schema_version=, database_list (shows
- * the server's path), wal_*, busy_timeout, optimize, shrink_memory,
- * and debug pragmas.
+ * the server's path), wal_*, busy_timeout (the lock wait), optimize,
+ * shrink_memory, and debug pragmas.
  */
 static const struct sqlconn_pragma {
 	const char	*name;
@@ -473,27 +506,46 @@ sqlconn_pragma_int(sqlite3 *db, const char *sql, int64_t *v)
 	return rc;
 }
 
+/* Run a one-row pragma that answers a word; 0 if the answer is want. */
+static int
+sqlconn_pragma_is(sqlite3 *db, const char *sql, const char *want)
+{
+	sqlite3_stmt *st;
+	const unsigned char *got;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (got = sqlite3_column_text(st, 0)) != NULL &&
+	    strcmp((const char *)got, want) == 0)
+		rc = 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Step 4. PRAGMA journal_mode needs the schema, so it is the first read
+ * of the file, and the first read is where SQLite rolls back a hot
+ * journal. It does so in a fresh connection's modes (DELETE, NORMAL
+ * locking, synchronous FULL): synced, and ending with the journal
+ * deleted, exactly as before this connection used the modes below. Only
+ * then do TRUNCATE and EXCLUSIVE apply; the next transaction takes the
+ * lock and keeps it. The mode pragmas answer the mode in force: insist.
+ */
 static int
 sqlconn_pragmas_apply(sqlite3 *db)
 {
-	sqlite3_stmt *st;
-	const unsigned char *mode;
-	int ok = 0;
-
+	if (sqlconn_pragma_is(db, "PRAGMA journal_mode=TRUNCATE",
+	    "truncate") == -1 ||
+	    sqlconn_pragma_is(db, "PRAGMA locking_mode=EXCLUSIVE",
+	    "exclusive") == -1)
+		return -1;
 	if (sqlite3_exec(db, "PRAGMA mmap_size=0; PRAGMA temp_store=MEMORY; "
 	    "PRAGMA cell_size_check=ON; PRAGMA synchronous=OFF",
 	    NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
-	/* The pragma answers the mode in force; insist on "delete". */
-	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=DELETE", -1, &st,
-	    NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    (mode = sqlite3_column_text(st, 0)) != NULL &&
-	    strcmp((const char *)mode, "delete") == 0)
-		ok = 1;
-	sqlite3_finalize(st);
-	return ok ? 0 : -1;
+	return 0;
 }
 
 /*
@@ -591,6 +643,10 @@ sqlconn_harden(struct sqlconn *c, const struct sqlconn_opts *o,
 	*step = "db_config";
 	if (sqlconn_configure(c->db) == -1)
 		return -1;
+	/* Before the first read: an exiting executor may hold the lock. */
+	*step = "busy_timeout";
+	if (sqlite3_busy_timeout(c->db, BOUNDS_LOCK_WAIT_MS) != SQLITE_OK)
+		return -1;
 	*step = "pragmas";
 	if (sqlconn_pragmas_apply(c->db) == -1)
 		return -1;
@@ -648,6 +704,61 @@ fail:
 	return NULL;
 }
 
+static int
+sqlconn_journal_empty(const char *journal)
+{
+	struct stat st;
+
+	return lstat(journal, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size == 0;
+}
+
+/*
+ * Remove the zero-length journal TRUNCATE mode leaves (file comment).
+ * Called with no transaction open. The rules, each with its reason:
+ *  - only a zero-length regular file: a journal with content may be hot
+ *    (a rollback that failed), and without it the next open could not
+ *    restore the last commit;
+ *  - only while this connection holds the EXCLUSIVE lock, checked again
+ *    under it: then no other connection (the next executor of this
+ *    walk-in, already started) can be writing the journal or hold it
+ *    open, so the name is never removed from under a transaction that
+ *    would need it to roll back. The lock is tried once, without
+ *    waiting: if another connection holds the file, the journal is left
+ *    to it, and it removes it when it closes. query_only (users may set
+ *    it) would refuse the BEGIN.
+ * In EXCLUSIVE locking mode a lock once taken is kept, so BEGIN
+ * EXCLUSIVE and an immediate ROLLBACK leave the lock held and the files
+ * as they were: on an empty database BEGIN starts page 1 and writes the
+ * journal's header, and the ROLLBACK takes both back (found by fuzz_sql:
+ * a COMMIT there wrote page 1 and kept the journal). No journal, no
+ * lock: the common exit of a walk-in that only read.
+ * In the executor this is newfstatat and unlink in its own directory,
+ * which its seccomp list and Landlock rule (remove-file) already allow.
+ */
+static void
+sqlconn_drop_journal(struct sqlconn *c)
+{
+	const char *journal;
+
+	journal = sqlite3_filename_journal(sqlite3_db_filename(c->db,
+	    "main"));
+	if (journal == NULL || journal[0] != '/' ||
+	    !sqlconn_journal_empty(journal))
+		return;
+	sqlite3_busy_timeout(c->db, 0);
+	if (sqlite3_exec(c->db, "PRAGMA query_only=0; BEGIN EXCLUSIVE",
+	    NULL, NULL, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK ||
+	    !sqlite3_get_autocommit(c->db)) {
+		log_warnx("sqlconn_close: rollback: %s", sqlite3_errmsg(c->db));
+		return;
+	}
+	if (sqlconn_journal_empty(journal) && unlink(journal) == -1)
+		log_warn("sqlconn_close: unlink journal");
+}
+
 void
 sqlconn_close(struct sqlconn *c)
 {
@@ -659,6 +770,8 @@ sqlconn_close(struct sqlconn *c)
 	    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
 		log_warnx("sqlconn_close: rollback: %s",
 		    sqlite3_errmsg(c->db));
+	if (sqlite3_get_autocommit(c->db))
+		sqlconn_drop_journal(c);
 	if (sqlite3_close_v2(c->db) != SQLITE_OK)
 		log_warnx("sqlconn_close: %s", sqlite3_errmsg(c->db));
 	free(c);

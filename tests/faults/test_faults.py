@@ -317,15 +317,17 @@ def fill_blocks(path):
 
 
 def fill_inodes(dirpath):
-	n = 0
-	os.mkdir(dirpath)
+	"""Empty files in dirpath (made if need be) until no inode is left;
+	returns how many it made."""
+	os.makedirs(dirpath, exist_ok=True)
+	start = n = len(os.listdir(dirpath))
 	try:
 		while True:
 			open(os.path.join(dirpath, str(n)), "w").close()
 			n += 1
 	except OSError:
 		pass
-	return n
+	return n - start
 
 
 def phase(d, ws, seed, allowed, acks, what, writes=True):
@@ -407,13 +409,17 @@ def disk_full_blocks_then_inodes(_):
 
 @disk.case
 def out_of_inodes_at_start_of_a_write(_):
-	# Every inode taken while a walk-in is idle: its next write cannot create
-	# the rollback journal. A clear error (500 internal error, as for any
-	# I/O error), the walk-in readable, and fine once inodes are free.
+	# Every inode taken. A live executor keeps its walk-in's journal (empty,
+	# its inode held) between transactions, so its next write still works.
+	# Once it has exited (idle timeout) it has removed that journal, and
+	# with that inode taken too the next executor's first write cannot
+	# create the rollback journal: a clear error (500 internal error, as for
+	# any I/O error), the walk-in readable, and fine once inodes are free.
 	mnt = tempfile.mkdtemp(prefix="walkind-faults-tmpfs-")
 	ok, err = mount_tmpfs(mnt, f"size={TMPFS_BYTES},nr_inodes={TMPFS_INODES},mode=0755")
 	check(ok, f"mount tmpfs: {err}")
-	d = new_daemon(mnt, ["--max-db-bytes", str(MAX_DB)])
+	d = new_daemon(mnt, ["--max-db-bytes", str(MAX_DB), "--idle-timeout-ms", "1000"])
+	inodes = os.path.join(mnt, "inodes")
 	try:
 		d.start()
 		w = WalkIn(d)
@@ -421,15 +427,20 @@ def out_of_inodes_at_start_of_a_write(_):
 		for b in (1, 2):
 			expect_ok(d.sql(batch_sql(b, 50, rng), token=w.tok))
 			w.acked[b] = 50
-		fill_inodes(os.path.join(mnt, "inodes"))
-		r = d.sql(batch_sql(3, 50, rng, tx_ok=False), token=w.tok)
+		fill_inodes(inodes)
+		expect_ok(d.sql(batch_sql(3, 50, rng, tx_ok=False), token=w.tok))
+		w.acked[3] = 50
+		check(wait_until(lambda: not d.executors(w.uuid), 6.0, 0.1),
+		      "executor alive 6 s after its last request (--idle-timeout-ms 1000)")
+		fill_inodes(inodes)	# the one its journal freed
+		r = d.sql(batch_sql(4, 50, rng, tx_ok=False), token=w.tok)
 		check(r.status in (500, 507), f"write with no inode for the journal: "
 		      f"{r.status} {short(r.body)}")
-		w.refused.add(3)
+		w.refused.add(4)
 		w.verify(d, "out of inodes")
-		shutil.rmtree(os.path.join(mnt, "inodes"))
-		expect_ok(d.sql(batch_sql(4, 50, rng), token=w.tok))
-		w.acked[4] = 50
+		shutil.rmtree(inodes)
+		expect_ok(d.sql(batch_sql(5, 50, rng), token=w.tok))
+		w.acked[5] = 50
 		w.verify(d, "inodes freed")
 		d.stop()
 		check(not d.problems, "; ".join(d.problems))

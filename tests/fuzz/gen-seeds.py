@@ -327,6 +327,10 @@ def sql_seeds():
         "\x01SELECT count(*) FROM t")
     put("sql", "reopen-cap", "CREATE TABLE t(b)\x00\x01INSERT INTO t VALUES(zeroblob(49000))\x00"
         "\x01INSERT INTO t SELECT b FROM t\x00INSERT INTO t SELECT b FROM t\x00\x01SELECT count(*) FROM t")
+    # A write rolled back at close on a database of no pages: the empty
+    # journal it leaves must go, and taking the lock must not write page 1.
+    put("sql", "regress-rolled-back-write-empty-db", "SAVEPOINT a;CREATE TABLE t(x)\x00"
+        "\x01SAVEPOINT a;CREATE TABLE t(x)")
     put("sql", "full-then-read", "CREATE TABLE t(b);"
         "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i<10)"
         " INSERT INTO t SELECT zeroblob(30000) FROM c\x00SELECT count(*) FROM t")

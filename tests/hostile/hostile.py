@@ -30,8 +30,10 @@ QUOTA = "instance storage quota exceeded"
 NOT_FOUND = "instance not found"
 
 CANARY_SQL = "CREATE TABLE canary(v); INSERT INTO canary VALUES('alive')"
-# Files an instance directory may hold after a request has finished (the
-# journal only while a transaction is open).
+# Files an instance directory may hold after a request has finished. The
+# journal besides: with content only while a transaction is open; empty
+# while the walk-in's executor lives (it keeps its journal, truncated, and
+# removes it when it exits cleanly).
 INSTANCE_FILES = {"db.sqlite", "meta"}
 JOURNAL = "db.sqlite-journal"
 
@@ -148,14 +150,25 @@ def db_size(d, uid):
 	return os.path.getsize(d.inst(uid, "db.sqlite"))
 
 
+def journal_size(d, uid):
+	"""Size of the walk-in's journal, or None when there is none."""
+	try:
+		return os.path.getsize(d.inst(uid, JOURNAL))
+	except OSError:
+		return None
+
+
 def expect_instance_clean(d, uid, journal_ok=False):
-	"""Only db.sqlite and meta (and the journal of an open transaction)."""
+	"""Only db.sqlite and meta, and the journal: empty (the live executor's),
+	or with content for an open transaction (journal_ok)."""
 	if uid is None:
 		return
-	allowed = INSTANCE_FILES | ({JOURNAL} if journal_ok else set())
+	allowed = INSTANCE_FILES | {JOURNAL}
 	files = instance_files(d, uid)
 	check(files <= allowed, f"instance dir holds {sorted(files)}, expected only "
 	      f"{sorted(allowed)}")
+	js = journal_size(d, uid)
+	check(journal_ok or not js, f"{JOURNAL} holds {js} bytes with no transaction open")
 
 
 def expect_out_empty(what):

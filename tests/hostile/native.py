@@ -249,7 +249,7 @@ def settings_unchanged_after_attempts(d):
 	tok = d.state.setdefault("ptok", d.create("CREATE TABLE t(x)")[0])
 	j = expect_ok(d.sql("SELECT * FROM pragma_page_size, pragma_journal_mode, "
 			    "pragma_max_page_count, pragma_schema_version, pragma_encoding", token=tok))
-	eq(j["rows"], [[4096, "delete", 2560, 1, "UTF-8"]], "page_size, journal_mode, "
+	eq(j["rows"], [[4096, "truncate", 2560, 1, "UTF-8"]], "page_size, journal_mode, "
 	   "max_page_count, schema_version, encoding")
 
 

@@ -11,6 +11,10 @@ test_procs.py: the jail as seen from outside the real daemon.
   passes integrity_check, and another walk-in used in a loop meanwhile sees
   only 200s with its own data; no zombie remains.
 - The deadline kill during a write: 408, data consistent, others unaffected.
+- The journal's life under the real jail: empty while the executor lives,
+  removed when it exits cleanly (idle timeout), kept (hot, with content)
+  when it is killed mid-write, and left empty by a kill between
+  transactions for the next executor to remove.
 - /healthz "sandbox": not off on a normal start, off with --insecure-no-sandbox.
 """
 
@@ -34,6 +38,8 @@ rlim = Group("rlimits", ["--max-memory", str(MAX_MEMORY), "--max-db-bytes", str(
 midwrite = Group("kill-mid-write", ["--query-timeout-ms", "20000", "--max-db-bytes", "32M"])
 deadline = Group("deadline-write", ["--query-timeout-ms", "300", "--max-db-bytes", "32M"])
 insecure = Group("insecure", ["--insecure-no-sandbox"])
+# Executors exit 1.5 s after their last request, cleanly (EOF on their socket).
+journal = Group("journal", ["--idle-timeout-ms", "1500"])
 
 
 # ---------------------------------------------------------------- processes
@@ -275,19 +281,29 @@ def killed_write(d, tok, uid, sql, sig):
 	return res["r"], t_kill
 
 
+def journal_size(d, uid):
+	"""Size of the walk-in's db.sqlite-journal, or None when there is none."""
+	try:
+		return os.path.getsize(d.inst(uid, "db.sqlite-journal"))
+	except OSError:
+		return None
+
+
 def after_kill(d, tok, uid, rows, pages, in_tx, snap):
 	"""db.sqlite was left changed (snap: its committed bytes) with a hot
 	journal; the next requests see exactly rows, BIG_OK and pages, and no
-	open transaction; the journal is gone; writes work; no zombie."""
-	journal = d.inst(uid, "db.sqlite-journal")
+	open transaction; no journal content is left (none, or the new
+	executor's empty one); writes work; no zombie."""
 	check(read_db(d, uid) != snap, "db.sqlite has its committed bytes right after the "
 	      "kill: the killed write never reached the file, so this proves nothing")
-	check(os.path.exists(journal), "no db.sqlite-journal right after the kill")
+	js = journal_size(d, uid)
+	check(js, f"db.sqlite-journal right after the kill: {js} bytes, expected a hot one")
 	eq(q(d, tok, "SELECT v FROM t ORDER BY rowid")["rows"], rows, "rows of t after the kill")
 	eq(q(d, tok, BIG_Q)["rows"], BIG_OK, "big (count, sum(x), untouched rows) after the kill")
 	eq(q(d, tok, "PRAGMA integrity_check")["rows"], [["ok"]], "integrity_check")
 	eq(q(d, tok, "PRAGMA page_count")["rows"], [[pages]], "page_count after the kill")
-	check(not os.path.exists(journal), "db.sqlite-journal still present after recovery")
+	js = journal_size(d, uid)
+	check(not js, f"db.sqlite-journal holds {js} bytes after recovery")
 	if in_tx:
 		expect_error(d.sql("COMMIT", token=tok), 400, prefix="invalid sql:",
 			     contains="no transaction is active")
@@ -376,6 +392,48 @@ def interrupted_write_408_rolled_back(d):
 		eq(q(d, tok, "PRAGMA page_count")["rows"], [[pages]], "page_count after the 408")
 		expect_ok(d.sql("INSERT INTO t VALUES('after')", token=tok))
 	b.verify(t0 + dt / 2, "A's write ran past its deadline")
+
+
+# ---------------------------------------------------------------- journal
+
+def exited(d, pids, what):
+	check(wait_until(lambda: not any(alive(p) for p in pids), 6.0, 0.05),
+	      f"executor {pids} still alive 6 s after {what} (--idle-timeout-ms 1500)")
+
+
+def walkin_files(d, uid):
+	"""The instance directory's files but meta (there without xattrs)."""
+	return sorted(set(os.listdir(d.inst(uid))) - {"meta"})
+
+
+@journal.case
+def empty_journal_removed_on_clean_exit(d):
+	# The executor keeps its journal, truncated, between transactions; at
+	# its idle exit it removes it (sqlconn_close, inside its jail), so an
+	# idle walk-in on disk is db.sqlite alone.
+	tok, uid, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(1)")
+	pids = find_executor(d, uid)
+	expect_ok(d.sql("INSERT INTO t VALUES(2)", token=tok))
+	eq(journal_size(d, uid), 0, "journal of the live executor after a commit")
+	exited(d, pids, "its last request")
+	eq(walkin_files(d, uid), ["db.sqlite"], "files after the executor's idle exit")
+	eq(q(d, tok, "SELECT count(*) FROM t")["rows"], [[2]], "rows after the idle exit")
+
+
+@journal.case
+def killed_between_transactions_next_executor_removes_journal(d):
+	# A SIGKILL between transactions leaves the empty journal: not hot, so
+	# the next executor ignores it, and removes it when it exits cleanly.
+	tok, uid, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(1)")
+	pids = find_executor(d, uid)
+	for p in pids:
+		os.kill(p, signal.SIGKILL)
+	exited(d, pids, "SIGKILL")
+	eq(journal_size(d, uid), 0, "journal left by an executor killed between transactions")
+	eq(q(d, tok, "SELECT count(*) FROM t")["rows"], [[1]], "rows after the kill")
+	eq(journal_size(d, uid), 0, "journal while the next executor reads")
+	exited(d, find_executor(d, uid), "its last request")
+	eq(walkin_files(d, uid), ["db.sqlite"], "files after the next executor's idle exit")
 
 
 # ---------------------------------------------------------------- /healthz

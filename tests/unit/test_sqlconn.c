@@ -1,7 +1,10 @@
 /*
  * test_sqlconn.c: the hardened connection itself: every setting of the
  * open checklist read back, bad paths refused, the denial record, the
- * deadline, rollback on close, and recovery after a SIGKILL mid-write.
+ * deadline, rollback on close, the journal's life (zero length while
+ * open, removed by a clean close, never when it has content or another
+ * connection holds the file), the wait for a lock an exiting executor
+ * still holds, and recovery after a SIGKILL mid-write.
  * The authorizer's rules are exercised end to end in test_sqlexec.c.
  */
 #include <dirent.h>
@@ -10,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -21,8 +26,18 @@
 
 static char	tdir[] = "/tmp/walkind-sqlconn-XXXXXX";
 static char	dbpath[256];
+static char	jpath[300];
+
+/* Another process on the walk-in's file, with plain SQLite. */
+struct holder {
+	pid_t	pid;
+	int	go;	/* parent -> child: run the SQL now */
+	int	done;	/* child -> parent: it ran */
+};
 
 static void	child_write_then_wait(int) __attribute__((noreturn));
+static void	holder_main(int, int, const char *, int)
+		    __attribute__((noreturn));
 
 static struct sqlconn *
 open_at(const char *path, int64_t max_db_bytes, int threads)
@@ -47,6 +62,96 @@ query_int(sqlite3 *db, const char *sql)
 	return v;
 }
 
+/* The journal's size, or -1 when there is none. */
+static long long
+journal_size(void)
+{
+	struct stat st;
+
+	if (lstat(jpath, &st) == -1)
+		return -1;
+	return (long long)st.st_size;
+}
+
+static int
+write_journal(const char *text)
+{
+	FILE *f = fopen(jpath, "w");
+
+	if (f == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+/*
+ * Child of holder_start. It opens its connection before the parent opens
+ * one (SQLite's lock bookkeeping must not cross fork), runs sql once
+ * told to, then holds what it took: for hold_ms and exits, or until
+ * killed when hold_ms is 0.
+ */
+static void
+holder_main(int go, int done, const char *sql, int hold_ms)
+{
+	struct timespec ts = { hold_ms / 1000, (hold_ms % 1000) * 1000000L };
+	sqlite3 *db;
+	char ch;
+
+	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK || read(go, &ch, 1) != 1 ||
+	    sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		_exit(2);
+	(void)!write(done, "x", 1);
+	if (hold_ms > 0) {
+		nanosleep(&ts, NULL);
+		_exit(0);	/* the kernel drops its locks */
+	}
+	for (;;)
+		pause();
+}
+
+static int
+holder_start(struct holder *h, const char *sql, int hold_ms)
+{
+	int go[2], done[2];
+
+	if (pipe(go) == -1 || pipe(done) == -1)
+		return -1;
+	if ((h->pid = fork()) == 0) {
+		close(go[1]);
+		close(done[0]);
+		holder_main(go[0], done[1], sql, hold_ms);
+	}
+	close(go[0]);
+	close(done[1]);
+	h->go = go[1];
+	h->done = done[0];
+	return h->pid > 0 ? 0 : -1;
+}
+
+/* Let the holder run its SQL; 0 once it has. */
+static int
+holder_run(struct holder *h)
+{
+	char ch;
+
+	if (write(h->go, "g", 1) != 1 || read(h->done, &ch, 1) != 1)
+		return -1;
+	return 0;
+}
+
+/* SIGKILL it (as the front end kills an executor) and reap it. */
+static int
+holder_stop(struct holder *h)
+{
+	int status = 0;
+
+	kill(h->pid, SIGKILL);
+	close(h->go);
+	close(h->done);
+	return waitpid(h->pid, &status, 0) == h->pid ? status : -1;
+}
+
 static int
 dbconfig(sqlite3 *db, int op)
 {
@@ -67,6 +172,7 @@ test_setup(void)
 		exit(1);
 	}
 	snprintf(dbpath, sizeof(dbpath), "%s/w.db", tdir);
+	snprintf(jpath, sizeof(jpath), "%s-journal", dbpath);
 }
 
 static void
@@ -157,8 +263,11 @@ test_settings(void)
 	CHECK_INT(query_int(db, "PRAGMA temp_store"), 2);	/* MEMORY */
 	CHECK_INT(query_int(db, "PRAGMA cell_size_check"), 1);
 	CHECK_INT(query_int(db, "PRAGMA synchronous"), 0);	/* OFF */
-	CHECK_INT(query_int(db, "SELECT journal_mode = 'delete' FROM "
+	CHECK_INT(query_int(db, "SELECT journal_mode = 'truncate' FROM "
 	    "pragma_journal_mode"), 1);
+	CHECK_INT(query_int(db, "SELECT locking_mode = 'exclusive' FROM "
+	    "pragma_locking_mode"), 1);
+	CHECK_INT(query_int(db, "PRAGMA busy_timeout"), BOUNDS_LOCK_WAIT_MS);
 	CHECK_INT(query_int(db, "PRAGMA recursive_triggers"), 0);
 	sqlconn_close(c);
 }
@@ -273,13 +382,162 @@ test_close_rolls_back(void)
 	    "INSERT INTO k VALUES(1); BEGIN; INSERT INTO k VALUES(2)",
 	    NULL, NULL, NULL), SQLITE_OK);
 	CHECK_INT(sqlite3_get_autocommit(sqlconn_db(c)), 0);
+	CHECK(journal_size() > 0);		/* the open transaction's */
 	sqlconn_close(c);
+	CHECK_INT(journal_size(), -1);		/* rolled back, then removed */
 	c = open_at(dbpath, 1048576, 0);
 	CHECK(c != NULL);
 	if (c == NULL)
 		return;
 	CHECK_INT(query_int(sqlconn_db(c), "SELECT sum(x) FROM k"), 1);
 	sqlconn_close(c);
+}
+
+/*
+ * An empty database (a walk-in that never committed) is left as it was:
+ * no journal, no page written by the close. The second round is
+ * fuzz_sql's find: a rolled-back write leaves the empty journal beside
+ * a database of no pages, where taking the lock starts page 1.
+ */
+static void
+test_journal_none_on_empty_db(void)
+{
+	const char *sql[] = { "SELECT count(*) FROM sqlite_master",
+	    "SAVEPOINT a; CREATE TABLE t(x)" };
+	char path[300], jp[320];
+	struct sqlconn *c;
+	struct stat st;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/empty.db", tdir);
+	snprintf(jp, sizeof(jp), "%s-journal", path);
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		c = open_at(path, 1048576, 0);
+		CHECK(c != NULL);
+		if (c == NULL)
+			return;
+		CHECK_INT(sqlite3_exec(sqlconn_db(c), sql[i], NULL, NULL,
+		    NULL), SQLITE_OK);
+		sqlconn_close(c);
+		CHECK(stat(path, &st) == 0 && st.st_size == 0);
+		CHECK(access(jp, F_OK) == -1);
+	}
+	unlink(path);
+}
+
+/*
+ * A commit leaves the journal at zero length, which a clean close
+ * removes; so does a read-only session, for the empty journal an
+ * executor SIGKILLed between transactions leaves behind.
+ */
+static void
+test_journal_empty_removed(void)
+{
+	struct sqlconn *c = open_at(dbpath, 1048576, 0);
+
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_INT(sqlite3_exec(sqlconn_db(c), "CREATE TABLE j(x); "
+	    "INSERT INTO j VALUES(1)", NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(journal_size(), 0);	/* kept open, truncated */
+	sqlconn_close(c);
+	CHECK_INT(journal_size(), -1);
+	CHECK_INT(write_journal(""), 0);
+	c = open_at(dbpath, 1048576, 0);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_INT(query_int(sqlconn_db(c), "SELECT count(*) FROM j"), 1);
+	CHECK_INT(journal_size(), 0);
+	/* A user's query_only must not keep the journal. */
+	CHECK_INT(sqlite3_exec(sqlconn_db(c), "PRAGMA query_only=1", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlconn_close(c);
+	CHECK_INT(journal_size(), -1);
+}
+
+/*
+ * A clean close never removes a journal with content: not when the lock
+ * is its own (a journal it could not roll back stays for the next open),
+ * and not another connection's (its transaction's undo log, hot if that
+ * process dies). Nor an empty one while another connection holds the
+ * file: it may be about to write into it.
+ */
+static void
+test_journal_kept(void)
+{
+	struct holder h;
+	struct sqlconn *c;
+
+	/* Content, lock held by us: kept byte for byte. */
+	c = open_at(dbpath, 1048576, 0);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_INT(write_journal("not empty"), 0);
+	sqlconn_close(c);
+	CHECK_INT(journal_size(), 9);
+	unlink(jpath);			/* not a real journal: do not replay */
+	/* Another connection's open write transaction: kept. Its journal
+	 * is hot from the first write (synchronous OFF, as executors). */
+	CHECK_INT(holder_start(&h, "PRAGMA synchronous=OFF; BEGIN; "
+	    "INSERT INTO j VALUES(2)", 0), 0);
+	c = open_at(dbpath, 1048576, 0);
+	CHECK(c != NULL);
+	CHECK_INT(holder_run(&h), 0);
+	CHECK(journal_size() > 0);
+	sqlconn_close(c);
+	CHECK(journal_size() > 0);
+	CHECK(WIFSIGNALED(holder_stop(&h)));
+	/* The next open rolls that hot journal back; the row is not there. */
+	c = open_at(dbpath, 1048576, 0);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_INT(query_int(sqlconn_db(c), "SELECT count(*) FROM j"), 1);
+	CHECK_INT(journal_size(), -1);
+	sqlconn_close(c);
+	/* Empty, but another connection reads the file: kept. */
+	CHECK_INT(write_journal(""), 0);
+	CHECK_INT(holder_start(&h, "BEGIN; SELECT count(*) FROM j", 0), 0);
+	CHECK_INT(holder_run(&h), 0);
+	c = open_at(dbpath, 1048576, 0);
+	CHECK(c != NULL);
+	sqlconn_close(c);
+	CHECK_INT(journal_size(), 0);
+	holder_stop(&h);
+	unlink(jpath);
+}
+
+/*
+ * The next executor of a walk-in may open while the last one, exiting,
+ * still holds the file's lock: the open waits for it, not fails.
+ */
+static void
+test_lock_wait(void)
+{
+	struct holder h;
+	struct sqlconn *c;
+	int64_t t0;
+	int status = 0;
+
+	CHECK_INT(holder_start(&h, "BEGIN EXCLUSIVE", 300), 0);
+	CHECK_INT(holder_run(&h), 0);
+	t0 = sqlconn_now_ms();
+	c = open_at(dbpath, 1048576, 0);
+	CHECK(c != NULL);
+	CHECK(sqlconn_now_ms() - t0 >= 200);
+	CHECK(sqlconn_now_ms() - t0 < BOUNDS_LOCK_WAIT_MS);
+	if (c != NULL) {
+		CHECK_INT(query_int(sqlconn_db(c), "SELECT count(*) FROM j"),
+		    1);
+		sqlconn_close(c);
+	}
+	close(h.go);
+	close(h.done);
+	CHECK_INT(waitpid(h.pid, &status, 0), h.pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /*
@@ -307,12 +565,11 @@ child_write_then_wait(int fd)
 static void
 test_sigkill_recovery(void)
 {
-	char journal[300], ch;
 	struct sqlconn *c;
 	pid_t pid;
 	int status = 0, fds[2];
+	char ch;
 
-	snprintf(journal, sizeof(journal), "%s-journal", dbpath);
 	CHECK_INT(pipe(fds), 0);
 	if ((pid = fork()) == 0) {
 		close(fds[0]);
@@ -325,7 +582,7 @@ test_sigkill_recovery(void)
 	kill(pid, SIGKILL);
 	CHECK_INT(waitpid(pid, &status, 0), pid);
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	CHECK(access(journal, F_OK) == 0);	/* hot journal left behind */
+	CHECK(journal_size() > 0);	/* hot journal left behind */
 	c = open_at(dbpath, 10485760, 0);
 	CHECK(c != NULL);
 	if (c == NULL)
@@ -334,8 +591,10 @@ test_sigkill_recovery(void)
 	CHECK_INT(query_int(sqlconn_db(c), "SELECT sum(x) FROM k"), 1);
 	CHECK_INT(query_int(sqlconn_db(c), "SELECT integrity_check = 'ok' "
 	    "FROM pragma_integrity_check"), 1);
-	CHECK(access(journal, F_OK) == -1);
+	/* Rolled back in the first schema read, before TRUNCATE applies. */
+	CHECK_INT(journal_size(), -1);
 	sqlconn_close(c);
+	CHECK_INT(journal_size(), -1);
 }
 
 static void
@@ -347,4 +606,6 @@ test_teardown(void)
 
 UNIT_MAIN(test_setup, test_bad_open, test_settings, test_cap_rounding,
     test_denied_record, test_deadline, test_close_rolls_back,
+    test_journal_none_on_empty_db, test_journal_empty_removed,
+    test_journal_kept, test_lock_wait,
     test_sigkill_recovery, test_teardown)

@@ -449,6 +449,14 @@ test_deny_pragmas(void)
 	DENIED("PRAGMA schema_version=1", "PRAGMA schema_version");
 	DENIED("PRAGMA main.auto_vacuum=1", "PRAGMA auto_vacuum");
 	DENIED("PRAGMA locking_mode=EXCLUSIVE", "PRAGMA locking_mode");
+	/* The connection's own modes cannot be undone (sqlconn.c). */
+	DENIED("PRAGMA locking_mode=NORMAL", "PRAGMA locking_mode");
+	DENIED("PRAGMA locking_mode", "PRAGMA locking_mode");
+	DENIED("PRAGMA journal_mode=DELETE", "PRAGMA journal_mode");
+	DENIED("PRAGMA journal_mode=PERSIST", "PRAGMA journal_mode");
+	DENIED("PRAGMA main.journal_mode=MEMORY", "PRAGMA journal_mode");
+	DENIED("PRAGMA journal_size_limit=1", "PRAGMA journal_size_limit");
+	DENIED("PRAGMA busy_timeout=0", "PRAGMA busy_timeout");
 	DENIED("PRAGMA no_such_pragma", "PRAGMA no_such_pragma");
 	DENIED("SELECT * FROM pragma_cache_size", "PRAGMA cache_size");
 	/* Table-valued pragmas take a schema, not a value, here. */
@@ -476,7 +484,7 @@ test_allow_pragmas(void)
 	EXPECT("PRAGMA page_size", 200, "{\"columns\":[\"page_size\"],"
 	    "\"rows\":[[4096]],\"rows_affected\":0}");
 	EXPECT("PRAGMA journal_mode", 200, "{\"columns\":[\"journal_mode\"],"
-	    "\"rows\":[[\"delete\"]],\"rows_affected\":0}");
+	    "\"rows\":[[\"truncate\"]],\"rows_affected\":0}");
 	EXPECT("PRAGMA max_page_count", 200,
 	    "{\"columns\":[\"max_page_count\"],\"rows\":[[2560]],"
 	    "\"rows_affected\":0}");
@@ -490,7 +498,7 @@ test_allow_pragmas(void)
 	EXPECT("PRAGMA foreign_key_check", 200, "{\"columns\":[\"table\","
 	    "\"rowid\",\"parent\",\"fkid\"],\"rows\":[],\"rows_affected\":0}");
 	EXPECT("SELECT * FROM pragma_journal_mode", 200,
-	    "{\"columns\":[\"journal_mode\"],\"rows\":[[\"delete\"]],"
+	    "{\"columns\":[\"journal_mode\"],\"rows\":[[\"truncate\"]],"
 	    "\"rows_affected\":0}");
 	EXPECT("CREATE UNIQUE INDEX pi ON pt(v); PRAGMA index_list(pt)", 200,
 	    "{\"columns\":[\"seq\",\"name\",\"unique\",\"origin\","
