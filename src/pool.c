@@ -32,13 +32,9 @@
  * inst_settle releases it when the last of those goes, so idle walk-ins
  * cost the front end nothing.
  *
- * Messages to the spawner go out in order through p_outq: the control
- * socket is non-blocking and holds only a few hundred packets, and one
- * sweep may remove thousands of expired walk-ins at once, so whatever
- * does not fit waits in the queue until the socket is writable again.
+ * Messages to the spawner go through spawnlink.c, in order.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +56,7 @@
 #include "log.h"
 #include "pool.h"
 #include "registry.h"
+#include "spawnlink.h"
 
 enum ex_state { EX_SPAWNING, EX_IDLE, EX_BUSY };
 
@@ -91,11 +88,6 @@ struct executor {
 static struct event_base	*p_base;
 static const struct config	*p_cfg;
 static pool_reply_cb		 p_reply;
-static int			 p_spawner = -1;
-static struct event		*p_spawner_ev;
-static struct event		*p_spawner_wev;	/* armed while p_outq waits */
-static struct spawn_msg		*p_outq;	/* [p_outq_head, p_outq_n) */
-static size_t			 p_outq_head, p_outq_n, p_outq_cap;
 static uint32_t			 p_seq;
 static size_t			 p_live;
 static TAILQ_HEAD(, executor)	 p_idle = TAILQ_HEAD_INITIALIZER(p_idle);
@@ -113,57 +105,6 @@ arm(struct event *ev, int64_t ms)
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000) };
 
 	evtimer_add(ev, &tv);
-}
-
-/* ---- messages to the spawner ---- */
-
-/* Send what is queued until the socket is full; then wait for EV_WRITE. */
-static void
-spawner_flush(void)
-{
-	while (p_outq_head < p_outq_n) {
-		if (ipc_send_msg(p_spawner, &p_outq[p_outq_head], NULL, 0) == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != ENOBUFS)
-				fatal("spawner is gone");
-			event_add(p_spawner_wev, NULL);
-			return;
-		}
-		p_outq_head++;
-	}
-	p_outq_head = p_outq_n = 0;
-}
-
-static void
-spawner_send(const struct spawn_msg *m)
-{
-	int waiting = p_outq_n > p_outq_head;
-
-	if (p_outq_n == p_outq_cap) {
-		if (p_outq_head > 0) {
-			memmove(p_outq, p_outq + p_outq_head,
-			    (p_outq_n - p_outq_head) * sizeof(*p_outq));
-			p_outq_n -= p_outq_head;
-			p_outq_head = 0;
-		} else {
-			p_outq_cap = p_outq_cap ? p_outq_cap * 2 : 64;
-			if ((p_outq = realloc(p_outq, p_outq_cap *
-			    sizeof(*p_outq))) == NULL)
-				fatal("realloc");
-		}
-	}
-	p_outq[p_outq_n++] = *m;
-	if (!waiting)		/* else the write event is already armed */
-		spawner_flush();
-}
-
-static void
-spawner_write_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	spawner_flush();
 }
 
 /* ---- jobs ---- */
@@ -561,7 +502,7 @@ spawn_for(struct instance *inst, int create)
 	memcpy(m.id, inst->id, TOKEN_ID_BYTES);
 	m.created = inst->created;
 	m.expires = inst->expires;	/* names its bucket directory */
-	spawner_send(&m);
+	spawnlink_send(&m);
 }
 
 static void
@@ -598,26 +539,6 @@ spawned(struct spawn_msg *m, int *fds, int nfds)
 	}
 	if (!TAILQ_EMPTY(&ex->inst->jobs))
 		ex_dispatch(ex);
-}
-
-static void
-spawner_read_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct spawn_msg m;
-	int fds[2], nfds, rc;
-
-	(void)what;
-	(void)arg;
-	for (;;) {
-		rc = ipc_recv_msg(fd, &m, fds, 2, &nfds);
-		if (rc == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (rc == 0)
-			fatalx("spawner exited");
-		if (rc == -1 || m.type != SPAWN_REPLY)
-			fatalx("spawner: malformed reply");
-		spawned(&m, fds, nfds);
-	}
 }
 
 /* ---- scheduling ---- */
@@ -719,7 +640,7 @@ remove_msg(uint32_t type, int64_t expires, const unsigned char *id)
 	m.expires = expires;
 	if (id != NULL)
 		memcpy(m.id, id, TOKEN_ID_BYTES);
-	spawner_send(&m);
+	spawnlink_send(&m);
 }
 
 void
@@ -810,16 +731,8 @@ pool_shutdown(void)
 		ex->inst = NULL;
 		ex_free(ex);
 	}
-	/* Removals still queued: hand them over, waiting if need be. */
-	if (p_outq_n > p_outq_head) {
-		event_del(p_spawner_wev);
-		fcntl(p_spawner, F_SETFL, fcntl(p_spawner, F_GETFL) & ~O_NONBLOCK);
-		spawner_flush();
-	}
-	free(p_outq);
-	event_free(p_spawner_wev);
-	event_free(p_spawner_ev);
-	close(p_spawner);
+	/* Removals still queued: handed over, waiting if need be. */
+	spawnlink_close();
 }
 
 void
@@ -829,11 +742,5 @@ pool_init(struct event_base *base, const struct config *cfg, int spawner_fd,
 	p_base = base;
 	p_cfg = cfg;
 	p_reply = reply;
-	p_spawner = spawner_fd;
-	evutil_make_socket_nonblocking(spawner_fd);
-	p_spawner_ev = event_new(base, spawner_fd, EV_READ | EV_PERSIST,
-	    spawner_read_cb, NULL);
-	event_add(p_spawner_ev, NULL);
-	p_spawner_wev = event_new(base, spawner_fd, EV_WRITE, spawner_write_cb,
-	    NULL);
+	spawnlink_init(base, spawner_fd, spawned);
 }
