@@ -18,6 +18,8 @@ rreq = Group("rate-requests", ["--rate-requests", "5"])
 rcre = Group("rate-creates", ["--rate-creates", "2"])
 perip = Group("per-ip", ["--max-instances-per-ip", "2"])
 node = Group("max-instances", ["--max-instances", "2"])
+freed = Group("limits-freed-at-expiry", ["--max-instances-per-ip", "1", "--max-instances", "2",
+					  "--ttl", "2"])
 
 SPIN = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c"
 
@@ -236,3 +238,20 @@ def max_instances_node(d):
 		check(r.token is None, "503 carries X-Walkin-Session")
 	for t in toks:
 		expect_ok(d.sql("SELECT 1", token=t))
+
+
+@freed.case
+def create_limits_freed_at_expiry(d):
+	"""The per-IP and node-wide counts let creates in again once the
+	counted walk-ins' expiry seconds have been swept (walk-ins are counted
+	per expiry second, not held in memory one by one)."""
+	_, _, r1 = d.create("SELECT 1")
+	expect_status(d.sql("SELECT 1"), 429)			# per IP: 1
+	_, _, r2 = d.create("SELECT 1", source="127.0.0.2")
+	expect_error(d.sql("SELECT 1", source="127.0.0.3"), 503, "server busy")	# node: 2
+	swept = wait_until(lambda: d.get("/healthz").json()["live_instances"] == 0, 20.0, 0.25)
+	check(swept, "live_instances not 0 within 20 s of a 2 s TTL")
+	check(time.time() >= max(r1.ttl, r2.ttl), "counted walk-ins uncounted before their expiry")
+	d.create("SELECT 1")
+	d.create("SELECT 1", source="127.0.0.3")
+	eq(d.get("/healthz").json()["live_instances"], 2, "live_instances after two new creates")
