@@ -371,9 +371,53 @@ def result_seeds():
     put("result", "mixed", b"\x08" + i64(42) + text(b"col\"name\xff") + dbl(3.5) + blob(b"xyz") + b"\x04")
 
 
+def args_seeds():
+    """fuzz_args: mode byte 0 (positional JSON), 1 (named JSON, last byte
+    picks the statement), 2 (a raw wire frame), 3 (any JSON text)."""
+    pos = lambda t: b"\x00" + t.encode()
+    named = lambda t, pick=0: b"\x01" + t.encode() + bytes([pick])
+    put("args", "pos-ints", pos('[0,-0,1,-9223372036854775808,9223372036854775807,9007199254740993]'))
+    put("args", "pos-mixed", pos('[1.5,-0.0,1e-400,"a\\u0000b","\\ud83d\\ude00",null,true,false]'))
+    put("args", "pos-typed", pos('[{"type":"integer","value":"-9223372036854775808"},'
+                                 '{"type":"float","value":1},{"type":"text","value":"x"},'
+                                 '{"type":"blob","base64":"AP8A/w=="},{"type":"blob","base64":"QQ"},'
+                                 '{"type":"blob","base64":""},{"type":"null"}]'))
+    put("args", "pos-out-of-range", pos('[9223372036854775808]'))
+    put("args", "pos-inf", pos('[1e400]'))
+    put("args", "pos-bad-base64", pos('[{"type":"blob","base64":"QR=="}]'))
+    put("args", "pos-extra-member", pos('[{"type":"null","value":null}]'))
+    put("args", "pos-nested", pos('[[1],{}]'))
+    put("args", "pos-101", pos("[" + ",".join(str(i) for i in range(101)) + "]"))
+    put("args", "named-abc", named('{":a":1,"b":"two","$c":{"type":"float","value":3.5}}'))
+    put("args", "named-bare-full", named('{"a":1,":a":2}', 5))
+    put("args", "named-unknown", named('{"a":1,"zz":2}', 1))
+    put("args", "named-tcl", named('{"a::b(c)":1,"@a":2}', 5))
+    put("args", "named-empty", named('{"":1,":":2}'))
+    put("args", "named-nul-text", named('{"k":"\\u0000\\u0000"}', 7))
+    put("args", "named-array-to-named", named('[1,2]', 4))
+    u32 = lambda n: struct.pack("<I", n)
+    ent = lambda t, payload=b"": bytes([t]) + payload
+    put("args", "frame-positional", b"\x02\x01\x00" + ent(0) + ent(1, struct.pack("<q", -2**63)) +
+        ent(2, struct.pack("<d", 2.5)) + ent(3, u32(3) + "h\u00e9".encode()) + ent(4, u32(2) + b"\x00\xff"))
+    put("args", "frame-named", b"\x02\x01\x01" + u32(2) + b":a" + ent(1, struct.pack("<q", 7)) +
+        u32(1) + b"b" + ent(0))
+    put("args", "frame-empty", b"\x02\x01\x00")
+    put("args", "frame-nan", b"\x02\x01\x00" + ent(2, b"\x00" * 6 + b"\xf8\x7f"))
+    put("args", "frame-long-len", b"\x02\x01\x00" + ent(3, u32(0xffffffff) + b"x"))
+    put("args", "frame-dup-name", b"\x02\x01\x01" + (u32(1) + b"a" + ent(0)) * 2)
+    put("args", "json-strict", b"\x03" + '{"a":[1,2.5e-3,"\\u00e9\\u0000",true,null,{"b":{}}]}'.encode())
+    put("args", "json-bom", b"\x03\xef\xbb\xbf[1]")
+    put("args", "json-dup", b"\x03" + b'{"a":1,"a":2}')
+    put("args", "json-bad-number", b"\x03" + b'[01,+1,.5,1.]')
+    put("args", "json-lone-surrogate", b"\x03" + b'["\\ud800"]')
+    put("args", "json-ctl", b"\x03" + b'["a\tb"]')
+    put("args", "json-deep", b"\x03" + b"[" * 40 + b"]" * 40)
+
+
 if __name__ == "__main__":
     http_seeds()
     body_seeds()
     token_seeds()
     sql_seeds()
     result_seeds()
+    args_seeds()

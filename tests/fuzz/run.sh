@@ -36,6 +36,7 @@ dict() {
 	case $1 in
 	http) echo "$here/http.dict" ;;
 	body) echo "$here/json.dict" ;;
+	args) echo "$here/args.dict" ;;
 	sql|keyword) echo "$here/sql.dict" ;;
 	esac
 }
