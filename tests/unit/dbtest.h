@@ -22,7 +22,7 @@
 static char	dbtest_dir[] = "/tmp/walkind-dbtest-XXXXXX";
 static int	dbtest_n;
 
-static void
+static __attribute__((unused)) void
 dbtest_init(void)
 {
 	if (mkdtemp(dbtest_dir) == NULL || sqlconn_global_init(0) == -1) {
@@ -32,7 +32,7 @@ dbtest_init(void)
 }
 
 /* A new walk-in (its own directory) with a cap of max_db_bytes. */
-static struct sqlconn *
+static __attribute__((unused)) struct sqlconn *
 dbtest_walkin(int64_t max_db_bytes, char *path, size_t pathlen)
 {
 	struct sqlconn_opts o = { max_db_bytes, 0 };
@@ -51,7 +51,7 @@ dbtest_walkin(int64_t max_db_bytes, char *path, size_t pathlen)
 }
 
 /* Run SQL as a caller would (authorizer on); 0 or the SQLite code. */
-static int
+static __attribute__((unused)) int
 dbtest_exec(struct sqlconn *c, const char *sql)
 {
 	char *err = NULL;
@@ -65,7 +65,7 @@ dbtest_exec(struct sqlconn *c, const char *sql)
 	return rc;
 }
 
-static int64_t
+static __attribute__((unused)) int64_t
 dbtest_int(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st;
@@ -80,7 +80,7 @@ dbtest_int(sqlite3 *db, const char *sql)
 }
 
 /* A plain in-memory database holding image[0..len), or empty. */
-static sqlite3 *
+static __attribute__((unused)) sqlite3 *
 dbtest_plain(const void *image, size_t len)
 {
 	unsigned char *copy;
@@ -101,7 +101,7 @@ dbtest_plain(const void *image, size_t len)
 }
 
 /* Build a file with plain SQLite (no policy): page size, then sql. */
-static void
+static __attribute__((unused)) void
 dbtest_image(int page_size, const char *sql, struct buf *out)
 {
 	sqlite3 *db = dbtest_plain(NULL, 0);
@@ -124,7 +124,7 @@ dbtest_image(int page_size, const char *sql, struct buf *out)
 }
 
 /* "ok" from PRAGMA integrity_check on a plain connection. */
-static int
+static __attribute__((unused)) int
 dbtest_integrity_ok(sqlite3 *db)
 {
 	sqlite3_stmt *st;
@@ -142,7 +142,7 @@ dbtest_integrity_ok(sqlite3 *db)
 	return ok;
 }
 
-static int
+static __attribute__((unused)) int
 dbtest_same_value(sqlite3_stmt *a, sqlite3_stmt *b, int i)
 {
 	int t = sqlite3_column_type(a, i);
@@ -174,7 +174,7 @@ dbtest_same_value(sqlite3_stmt *a, sqlite3_stmt *b, int i)
  * Rows of sql in both databases, value by value (type, bytes; REALs bit
  * for bit). Returns the number of rows compared, or -1 on a difference.
  */
-static int64_t
+static __attribute__((unused)) int64_t
 dbtest_same_rows(sqlite3 *x, sqlite3 *y, const char *sql)
 {
 	sqlite3_stmt *a = NULL, *b = NULL;
@@ -220,7 +220,7 @@ static const char dbtest_values_sql[] =
     "(NULL), ('a'||char(10)||'b'), ('\"q\"');";
 
 /* Add a text value holding NUL and one of invalid UTF-8 (bound). */
-static void
+static __attribute__((unused)) void
 dbtest_add_binary_text(sqlite3 *db)
 {
 	static const char nul[] = "a\0b'c";
@@ -237,7 +237,7 @@ dbtest_add_binary_text(sqlite3 *db)
 	sqlite3_finalize(st);
 }
 
-static off_t
+static __attribute__((unused)) off_t
 dbtest_file_size(const char *path)
 {
 	struct stat st;
