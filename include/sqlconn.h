@@ -38,6 +38,24 @@ int	sqlconn_global_init(int64_t heap_limit);
 struct sqlconn *sqlconn_open(const char *path, const struct sqlconn_opts *o,
 	    char *err, size_t errlen);
 /*
+ * The same hardening (db_config, limits, stand-ins, deadline, authorizer)
+ * on a private in-memory database, for checking an imported file apart
+ * from the walk-in: holding a read-only copy of image[0..len) (the
+ * caller has checked its header), or empty when len is 0. The cap,
+ * threads and current deadline are taken from `like`. Returns NULL and
+ * a message in err on failure (a file SQLite cannot read fails here).
+ * The caller frees with sqlconn_close.
+ */
+struct sqlconn *sqlconn_open_memory(const struct sqlconn *like,
+	    const void *image, size_t len, char *err, size_t errlen);
+/*
+ * Recompute max_page_count = cap / page_size after an import: from
+ * `page_size` when the file is about to take it (still empty), or from
+ * the file's own page size when page_size is 0. The authorizer lets
+ * this one PRAGMA through only while the call runs. Returns 0 or -1.
+ */
+int	sqlconn_recap(struct sqlconn *c, int64_t page_size);
+/*
  * Roll back an open transaction, remove the journal if it is empty and
  * this connection can lock the file (otherwise leave it: it may be hot,
  * or another connection's), close, free c. NULL is a no-op.

@@ -97,9 +97,13 @@
 
 struct sqlconn {
 	sqlite3	*db;
+	int64_t	 max_db_bytes;		/* the cap, for sqlconn_recap */
+	int	 threads;
 	int64_t	 deadline_ms;		/* monotonic; 0 = none */
 	int	 timed_out;		/* progress handler interrupted */
 	int	 in_alter;		/* an ALTER TABLE is being prepared */
+	int	 in_recap;		/* sqlconn_recap sets max_page_count */
+	int	 memory;		/* sqlconn_open_memory: no file */
 	char	 denied[SQLCONN_DENIED_MAX];	/* "" = nothing denied */
 };
 
@@ -303,6 +307,14 @@ sqlconn_check_pragma(struct sqlconn *c, const char *name, const char *arg)
 {
 	size_t i;
 
+	/*
+	 * sqlconn_recap's own fixed statement, after an import changed the
+	 * page size: the cap must follow it (SECURITY-FACTS 0.5). Only
+	 * while that function runs; no user SQL runs then.
+	 */
+	if (c->in_recap && name != NULL &&
+	    strcasecmp(name, "max_page_count") == 0)
+		return SQLITE_OK;
 	for (i = 0; name != NULL && i < NELEM(sqlconn_pragmas); i++)
 		if (strcasecmp(name, sqlconn_pragmas[i].name) == 0) {
 			if (arg == NULL || sqlconn_pragmas[i].arg_ok)
@@ -534,12 +546,12 @@ sqlconn_pragma_is(sqlite3 *db, const char *sql, const char *want)
  * lock and keeps it. The mode pragmas answer the mode in force: insist.
  */
 static int
-sqlconn_pragmas_apply(sqlite3 *db)
+sqlconn_pragmas_apply(sqlite3 *db, int memory)
 {
-	if (sqlconn_pragma_is(db, "PRAGMA journal_mode=TRUNCATE",
+	if (!memory && (sqlconn_pragma_is(db, "PRAGMA journal_mode=TRUNCATE",
 	    "truncate") == -1 ||
 	    sqlconn_pragma_is(db, "PRAGMA locking_mode=EXCLUSIVE",
-	    "exclusive") == -1)
+	    "exclusive") == -1))
 		return -1;
 	if (sqlite3_exec(db, "PRAGMA mmap_size=0; PRAGMA temp_store=MEMORY; "
 	    "PRAGMA cell_size_check=ON; PRAGMA synchronous=OFF",
@@ -550,16 +562,19 @@ sqlconn_pragmas_apply(sqlite3 *db)
 
 /*
  * max_page_count counts pages and resets on every open, so recompute
- * it from the file's real page size each time.
+ * it from the file's real page size each time (page_size 0), or from
+ * the page size an import is about to give the file.
  */
 static int
-sqlconn_set_cap(sqlite3 *db, int64_t max_db_bytes)
+sqlconn_set_cap(sqlite3 *db, int64_t max_db_bytes, int64_t page_size)
 {
 	char sql[64];
-	int64_t page_size, pages, got;
+	int64_t pages, got;
 
-	if (sqlconn_pragma_int(db, "PRAGMA page_size", &page_size) == -1 ||
-	    page_size <= 0)
+	if (page_size == 0 &&
+	    sqlconn_pragma_int(db, "PRAGMA page_size", &page_size) == -1)
+		return -1;
+	if (page_size <= 0)
 		return -1;
 	pages = max_db_bytes / page_size;
 	if (pages < 1)
@@ -635,10 +650,12 @@ sqlconn_add_stubs(struct sqlconn *c)
 	return 0;
 }
 
-/* Steps 3-7 of the file comment; *step names the one that failed. */
+/*
+ * Steps 3-7 of the file comment; *step names the one that failed. An
+ * in-memory database has no journal or file lock to set.
+ */
 static int
-sqlconn_harden(struct sqlconn *c, const struct sqlconn_opts *o,
-    const char **step)
+sqlconn_harden(struct sqlconn *c, int memory, const char **step)
 {
 	*step = "db_config";
 	if (sqlconn_configure(c->db) == -1)
@@ -648,13 +665,13 @@ sqlconn_harden(struct sqlconn *c, const struct sqlconn_opts *o,
 	if (sqlite3_busy_timeout(c->db, BOUNDS_LOCK_WAIT_MS) != SQLITE_OK)
 		return -1;
 	*step = "pragmas";
-	if (sqlconn_pragmas_apply(c->db) == -1)
+	if (sqlconn_pragmas_apply(c->db, memory) == -1)
 		return -1;
 	*step = "max_page_count";
-	if (sqlconn_set_cap(c->db, o->max_db_bytes) == -1)
+	if (sqlconn_set_cap(c->db, c->max_db_bytes, 0) == -1)
 		return -1;
 	*step = "limits";
-	if (sqlconn_set_limits(c->db, o->threads) == -1)
+	if (sqlconn_set_limits(c->db, c->threads) == -1)
 		return -1;
 	sqlite3_progress_handler(c->db, BOUNDS_PROGRESS_OPS,
 	    sqlconn_progress, c);
@@ -685,6 +702,8 @@ sqlconn_open(const char *path, const struct sqlconn_opts *o, char *err,
 		snprintf(err, errlen, "sqlconn_open: out of memory");
 		return NULL;
 	}
+	c->max_db_bytes = o->max_db_bytes;
+	c->threads = o->threads;
 	rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW |
 	    SQLITE_OPEN_PRIVATECACHE | SQLITE_OPEN_EXRESCODE, NULL);
@@ -693,7 +712,7 @@ sqlconn_open(const char *path, const struct sqlconn_opts *o, char *err,
 		    sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
-	if (sqlconn_harden(c, o, &step) == -1) {
+	if (sqlconn_harden(c, 0, &step) == -1) {
 		snprintf(err, errlen, "%s: %s", step, sqlite3_errmsg(c->db));
 		goto fail;
 	}
@@ -702,6 +721,76 @@ fail:
 	sqlite3_close_v2(c->db);
 	free(c);
 	return NULL;
+}
+
+/*
+ * A private in-memory database: never a file, never shared (no URI, no
+ * name). The image goes in before the hardening, because
+ * sqlite3_deserialize runs "ATTACH x AS main" internally, which the
+ * authorizer refuses; it reads nothing yet (no schema is loaded until
+ * the first statement, after db_config).
+ */
+static int
+sqlconn_load_image(sqlite3 *db, const void *image, size_t len)
+{
+	unsigned char *copy;
+
+	if (len == 0)
+		return 0;
+	if ((copy = sqlite3_malloc64(len)) == NULL)
+		return -1;
+	memcpy(copy, image, len);
+	/* FREEONCLOSE: SQLite owns the copy, even when this call fails. */
+	if (sqlite3_deserialize(db, "main", copy, (sqlite3_int64)len,
+	    (sqlite3_int64)len, SQLITE_DESERIALIZE_FREEONCLOSE |
+	    SQLITE_DESERIALIZE_READONLY) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
+struct sqlconn *
+sqlconn_open_memory(const struct sqlconn *like, const void *image,
+    size_t len, char *err, size_t errlen)
+{
+	struct sqlconn *c;
+	const char *step = "image";
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "sqlconn_open_memory: out of memory");
+		return NULL;
+	}
+	c->max_db_bytes = like->max_db_bytes;
+	c->threads = like->threads;
+	c->deadline_ms = like->deadline_ms;
+	c->memory = 1;
+	if (sqlite3_open_v2(":memory:", &c->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_MEMORY | SQLITE_OPEN_PRIVATECACHE |
+	    SQLITE_OPEN_EXRESCODE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "open: %s", c->db != NULL ?
+		    sqlite3_errmsg(c->db) : "out of memory");
+		goto fail;
+	}
+	if (sqlconn_load_image(c->db, image, len) == -1 ||
+	    sqlconn_harden(c, 1, &step) == -1) {
+		snprintf(err, errlen, "%s: %s", step, sqlite3_errmsg(c->db));
+		goto fail;
+	}
+	return c;
+fail:
+	sqlite3_close_v2(c->db);
+	free(c);
+	return NULL;
+}
+
+int
+sqlconn_recap(struct sqlconn *c, int64_t page_size)
+{
+	int rc;
+
+	c->in_recap = 1;
+	rc = sqlconn_set_cap(c->db, c->max_db_bytes, page_size);
+	c->in_recap = 0;
+	return rc;
 }
 
 static int
@@ -770,7 +859,7 @@ sqlconn_close(struct sqlconn *c)
 	    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
 		log_warnx("sqlconn_close: rollback: %s",
 		    sqlite3_errmsg(c->db));
-	if (sqlite3_get_autocommit(c->db))
+	if (sqlite3_get_autocommit(c->db) && !c->memory)
 		sqlconn_drop_journal(c);
 	if (sqlite3_close_v2(c->db) != SQLITE_OK)
 		log_warnx("sqlconn_close: %s", sqlite3_errmsg(c->db));
