@@ -47,6 +47,34 @@
  * only bounds a stuck one, and stays below the default query timeout. */
 #define BOUNDS_LOCK_WAIT_MS	1000
 
+/* Nesting of a JSON request body (jparse): POST /sql needs 3 (the
+ * body, args, a typed value); the bound keeps the parser's and
+ * cJSON_Delete's recursion shallow. */
+#define BOUNDS_JSON_DEPTH	16
+
+/* ---- replies and uploads (ipc.c derives every frame cap from these) ---- */
+/* Reply bytes beyond --max-result-bytes that a reply may carry: an error
+ * message (SQLite's quotes at most one statement, BOUNDS_SQL_LENGTH),
+ * punctuation and counts. Column names and row data count against
+ * --max-result-bytes itself. */
+#define BOUNDS_REPLY_SLACK	65536
+/* all_results: each statement's entry adds its counts and time outside
+ * the row budget; a statement takes at least 2 bytes of the body, so a
+ * body of N bytes adds at most N / 2 entries of this many bytes. */
+#define BOUNDS_REPLY_ENTRY	192
+/* POST /session with a SQL script (application/sql): the body cap, and
+ * the per-statement SQL_LENGTH for that job only, so a script written
+ * by GET /session/export.sql of a small walk-in (one INSERT a row) can
+ * be loaded again. Bounded like a body: it is parsed in the jail. */
+#define BOUNDS_SCRIPT_BYTES	(1024L * 1024)
+/* GET /session/export.sql: a dump may hold up to this many times
+ * --max-db-bytes (blobs double in hex); past it the answer is 413. */
+#define BOUNDS_DUMP_FACTOR	4
+/* Requests whose bodies are over --max-body-bytes (database uploads and
+ * scripts) being read at once, node-wide: each holds its body in the
+ * front end's memory, so they are few; past it, 503. */
+#define BOUNDS_LARGE_BODIES	8
+
 /* ---- executor deadline ---- */
 #define BOUNDS_KILL_GRACE_MS	500	/* SIGKILL this long after the deadline */
 #define BOUNDS_CPU_SECONDS	30	/* RLIMIT_CPU backstop for one executor */

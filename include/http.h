@@ -31,6 +31,7 @@ struct http_req {
 	/* Header values (NULL when absent), pointing into the head copy. */
 	const char	*content_type;
 	const char	*session;	/* X-Walkin-Session */
+	const char	*authorization;	/* Authorization */
 	const char	*user_agent;
 	char		*body;		/* body_len bytes + NUL, owned */
 	size_t		 body_len;
@@ -40,6 +41,7 @@ struct http_req {
 	char		*head;		/* owned copy of the request head */
 	char		*instance_id;	/* set by handler for the access log */
 	int64_t		 sql_len;	/* set by handler for the access log */
+	int		 large_body;	/* counted in BOUNDS_LARGE_BODIES */
 };
 
 struct http_header {
@@ -75,12 +77,22 @@ typedef void (*http_handler_cb)(struct http_req *req, void *arg);
 typedef void (*http_done_cb)(const struct http_req *req, int status,
 	    void *arg);
 
+/*
+ * A route's own body cap, from the parsed head (method, target, headers),
+ * when it is larger than max_body_bytes (database uploads); <= 0 or
+ * smaller: max_body_bytes. Bodies over max_body_bytes are
+ * BOUNDS_LARGE_BODIES at most at once (503 past it).
+ */
+typedef int64_t (*http_body_limit_cb)(const struct http_req *req,
+	    void *arg);
+
 struct http_opts {
 	int64_t		 max_body_bytes;
 	const char	*cors_origin;	/* borrowed, lives as the server */
 	http_handler_cb	 handler;
 	http_done_cb	 done;
 	void		*arg;
+	http_body_limit_cb body_limit;	/* NULL: max_body_bytes for all */
 };
 
 /* Serve on the listening socket `fd` (non-blocking, already bound). */
@@ -94,6 +106,10 @@ size_t	http_server_conns(const struct http_server *s);
  * and `extra`, then free req. body is copied; may be NULL for 204.
  */
 void	http_reply(struct http_req *req, int status,
+	    const struct http_header *extra, size_t nextra,
+	    const char *body, size_t len);
+/* The same with another Content-Type than application/json. */
+void	http_reply_ct(struct http_req *req, int status, const char *ctype,
 	    const struct http_header *extra, size_t nextra,
 	    const char *body, size_t len);
 /* Shorthand: {"error": msg} with status. */

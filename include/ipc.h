@@ -20,11 +20,40 @@
 #include "buf.h"
 #include "token.h"
 
+struct config;
+
 #define IPC_MAGIC	0x314e4b57u	/* "WKN1" little-endian */
 
 enum ipc_type {
-	IPC_EXEC = 1,		/* front -> executor: payload is SQL text */
-	IPC_RESULT = 2		/* executor -> front: status + JSON body */
+	IPC_EXEC = 1,		/* front -> executor: struct ipc_job + data */
+	IPC_RESULT = 2		/* executor -> front: status + reply body */
+};
+
+/*
+ * What an IPC_EXEC frame asks of the executor. Every front door (/sql,
+ * /session, ...) decodes its own wire format into one of these; the
+ * executor sees the same jobs whatever door they came through.
+ */
+enum ipc_op {
+	IPC_OP_SQL = 1,		/* text: SQL; args: value.h's encoding */
+	IPC_OP_INFO = 2,	/* bytes used; also opens a new walk-in */
+	IPC_OP_SCHEMA = 3,	/* dbschema.h's JSON */
+	IPC_OP_EXPORT_DB = 4,	/* the database file's bytes */
+	IPC_OP_EXPORT_SQL = 5,	/* a SQL dump */
+	IPC_OP_IMPORT_DB = 6,	/* text: a database file for a new walk-in */
+	IPC_OP_MAX = IPC_OP_IMPORT_DB
+};
+
+#define IPC_JOB_ALL_RESULTS	0x1	/* IPC_OP_SQL: one result a statement */
+#define IPC_JOB_SCRIPT		0x2	/* IPC_OP_SQL: statements up to
+					 * BOUNDS_SCRIPT_BYTES (POST /session) */
+
+/* Head of an IPC_EXEC payload, then text_len + args_len bytes. */
+struct ipc_job {
+	uint32_t	op;		/* enum ipc_op */
+	uint32_t	flags;		/* IPC_JOB_* */
+	uint32_t	text_len;
+	uint32_t	args_len;
 };
 
 struct ipc_hdr {
@@ -43,6 +72,9 @@ enum spawn_type {
 };
 
 #define SPAWN_F_CREATE	0x1	/* SPAWN_EXEC: make the directory first */
+/* SPAWN_REMOVE: answer with a SPAWN_REPLY (same seq, this flag set)
+ * once the directory is gone (DELETE /session replies after it). */
+#define SPAWN_F_REPLY	0x2
 
 struct spawn_msg {
 	uint32_t	magic;
@@ -69,6 +101,34 @@ int	ipc_recv_frame(int fd, struct ipc_hdr *h, struct buf *b,
 /* Check a header received by the event loop. Returns 0 or -1. */
 int	ipc_hdr_check(const struct ipc_hdr *h, uint16_t want_type,
 	    uint32_t max_len);
+
+/*
+ * Append an IPC_EXEC payload to out: the job head, then text and args.
+ * Lengths must fit in 32 bits (callers bound them far below).
+ */
+void	ipc_job_pack(struct buf *out, uint32_t op, uint32_t flags,
+	    const void *text, size_t text_len, const void *args,
+	    size_t args_len);
+/*
+ * Split an IPC_EXEC payload received from another process. Checks the op
+ * and that the lengths add up to exactly len. On success points *text
+ * and *args into p (borrowed) and returns 0; -1 on a malformed payload.
+ */
+int	ipc_job_unpack(const void *p, size_t len, struct ipc_job *job,
+	    const char **text, const char **args);
+
+/*
+ * Frame caps, from the configuration, in one place: the front end and the
+ * executor both use them, so an executor's reply is never refused as
+ * oversize by the front end (issue 15: a valid query became a 500).
+ * ipc_job_max: the largest IPC_EXEC payload the front end sends;
+ * ipc_reply_max: the largest IPC_RESULT payload an executor may send
+ * (sqlexec keeps row data and column names within --max-result-bytes).
+ */
+uint32_t ipc_job_max(const struct config *cfg);
+uint32_t ipc_reply_max(const struct config *cfg);
+/* The largest request body any route accepts (uploads, scripts). */
+int64_t	ipc_upload_max(const struct config *cfg);
 
 /* SEQPACKET messages with optional fds. */
 int	ipc_send_msg(int fd, const struct spawn_msg *m, const int *fds,

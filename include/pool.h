@@ -27,15 +27,27 @@ typedef void (*pool_reply_cb)(struct http_req *req, struct instance *inst,
 void	pool_init(struct event_base *base, const struct config *cfg,
 	    int spawner_fd, pool_reply_cb reply);
 /*
- * Queue req (SQL in req->body at sql/sql_len, borrowed until reply) for
- * inst. Every path ends in exactly one reply through the callback. A
- * create whose request does not succeed removes the walk-in again.
+ * Queue req's job for inst: `job` is an IPC_EXEC payload (ipc_job_pack,
+ * at most ipc_job_max bytes), copied. Every path ends in exactly one
+ * reply through the callback. A create whose job does not succeed
+ * removes the walk-in again.
  */
 void	pool_submit(struct instance *inst, struct http_req *req,
-	    const char *sql, size_t sql_len, int create);
+	    const void *job, size_t len, int create);
 /* Kill inst's executor, fail its queue with 404, remove its directory
  * and uncount it (a create that did not succeed). */
 void	pool_remove_instance(struct instance *inst);
+/* Called when the spawner has removed a deleted walk-in's directory
+ * (err 0; the walk-in is uncounted), found none (ENOENT: deleted
+ * before, or lost), or failed (another errno value). */
+typedef void (*pool_removed_cb)(void *arg, int err);
+/*
+ * DELETE /session: stop inst's executor and queue (404), ask the spawner
+ * to remove its directory, and call `done` when it has. inst is freed
+ * here.
+ */
+void	pool_delete_instance(struct instance *inst, pool_removed_cb done,
+	    void *arg);
 /* The same for a walk-in past its expiry, whose directory goes with its
  * bucket (pool_remove_bucket) and whose count with the second. */
 void	pool_expire_instance(struct instance *inst);

@@ -63,6 +63,10 @@ struct instance *registry_get(const uint8_t id[TOKEN_ID_BYTES],
 void	registry_release(struct instance *inst);
 /* The walk-in is gone before its expiry: uncount it, free inst. */
 void	registry_remove(struct instance *inst);
+/* A walk-in with no live entry is gone before its expiry (DELETE):
+ * uncount it. owner_ip "" leaves the per-IP count to expire. A second
+ * already expired is not counted any more: nothing happens. */
+void	registry_uncount(int64_t expires, const char *owner_ip);
 size_t	registry_count(void);		/* walk-ins on disk */
 size_t	registry_live(void);		/* live entries */
 size_t	registry_ip_count(const char *ip);	/* live walk-ins of an IP */

@@ -18,6 +18,18 @@ struct sqlexec_limits {
 	int64_t	timeout_ms;		/* wall clock for the whole request */
 };
 
+/* sqlexec_job.flags; the same values as ipc.h's IPC_JOB_*. */
+#define SQLEXEC_ALL_RESULTS	0x1	/* one result entry a statement */
+#define SQLEXEC_SCRIPT		0x2	/* statements up to BOUNDS_SCRIPT_BYTES */
+
+struct sqlexec_job {
+	const char	*sql;		/* len bytes, borrowed */
+	size_t		 len;
+	const void	*args;		/* value.h's encoding, or NULL */
+	size_t		 args_len;
+	unsigned	 flags;		/* SQLEXEC_* */
+};
+
 /*
  * Run every statement of sql[0..len) in order, stopping at the first
  * error (earlier statements stay applied). Writes the JSON reply body to
@@ -36,6 +48,21 @@ struct sqlexec_limits {
  * contain NUL (the front end rejects it; here it is a 400 too).
  */
 int	sqlexec_run(struct sqlconn *c, const char *sql, size_t len,
+	    const struct sqlexec_limits *lim, struct buf *out);
+
+/*
+ * sqlexec_run with bound parameters and flags. args (when args_len > 0)
+ * are bound to each statement (value.h); a problem with them is a 400
+ * "invalid args: ...". With SQLEXEC_ALL_RESULTS the body is
+ *   {"results":[{"columns":[..],"rows":[[..]],"rows_affected":N,
+ *     "last_insert_rowid":N|null,"duration_ms":F[,"truncated":true]},..]}
+ * one entry per statement that ran; after a failure the failed
+ * statement's entry is {"error":{"message":M,"statement_index":K}} and
+ * the body also holds v1's "error":M; the status is v1's. Column names
+ * and rows of every statement share --max-result-bytes; names alone
+ * over it are 400 "result too large: ...".
+ */
+int	sqlexec_run_job(struct sqlconn *c, const struct sqlexec_job *job,
 	    const struct sqlexec_limits *lim, struct buf *out);
 
 #endif

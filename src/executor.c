@@ -22,12 +22,12 @@
 
 #include "bounds.h"
 #include "config.h"
+#include "execjob.h"
 #include "executor.h"
 #include "ipc.h"
 #include "log.h"
 #include "sandbox.h"
 #include "sqlconn.h"
-#include "sqlexec.h"
 
 #define EXEC_FD	3
 
@@ -76,8 +76,6 @@ executor_open(const struct config *cfg, const char *dir)
 static void
 executor_serve(const struct config *cfg, struct sqlconn *c)
 {
-	struct sqlexec_limits lim = { cfg->max_rows, cfg->max_result_bytes,
-	    cfg->query_timeout_ms };
 	int64_t cpu_window = cfg->query_timeout_ms / 1000 + 2;
 	struct buf in, out;
 	struct ipc_hdr h;
@@ -86,12 +84,13 @@ executor_serve(const struct config *cfg, struct sqlconn *c)
 	buf_init(&in);
 	buf_init(&out);
 	for (;;) {
-		if (ipc_recv_frame(EXEC_FD, &h, &in, (uint32_t)cfg->max_body_bytes)
-		    == -1 || h.type != IPC_EXEC)
+		if (ipc_recv_frame(EXEC_FD, &h, &in, ipc_job_max(cfg)) == -1 ||
+		    h.type != IPC_EXEC)
 			break;
 		if (!cfg->insecure_no_sandbox)
 			rlimit_cpu_window(cpu_window);
-		status = sqlexec_run(c, in.data ? in.data : "", in.len, &lim, &out);
+		status = execjob_run(c, cfg, in.data ? in.data : "", in.len,
+		    &out);
 		if (ipc_send_frame(EXEC_FD, IPC_RESULT, (uint16_t)status, h.seq,
 		    out.data, (uint32_t)out.len) == -1)
 			break;

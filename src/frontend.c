@@ -29,7 +29,9 @@
 #include "buf.h"
 #include "config.h"
 #include "frontend.h"
+#include "frontend_int.h"
 #include "http.h"
+#include "ipc.h"
 #include "json.h"
 #include "keyword.h"
 #include "log.h"
@@ -62,7 +64,13 @@ wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- replies ---- */
+/* ---- what every door shares (frontend_int.h) ---- */
+
+const struct config *
+fe_config(void)
+{
+	return fe_cfg;
+}
 
 static void
 reply_retry(struct http_req *req, int status, const char *msg, int secs)
@@ -74,133 +82,67 @@ reply_retry(struct http_req *req, int status, const char *msg, int secs)
 	http_reply_error(req, status, msg, &h, 1);
 }
 
-static void
-frontend_pool_reply(struct http_req *req, struct instance *inst, int create,
-    int status, const char *body, size_t len)
+int
+fe_take_request(struct http_req *req)
 {
-	struct http_header h[3];
-	char ttl[24], tok[TOKEN_STR_MAX], retry[8], idstr[37];
-	size_t n = 0;
+	int retry;
 
-	token_id_str(inst->id, idstr);
-	if (req->instance_id == NULL && (req->instance_id =
-	    strdup(idstr)) == NULL)
-		fatal("strdup");
-	if (status == 200 || !create) {
-		snprintf(ttl, sizeof(ttl), "%lld", (long long)inst->expires);
-		h[n++] = (struct http_header){ "X-Walkin-TTL", ttl };
-	}
-	if (create && status == 200) {
-		token_mint(inst->id, inst->expires, tok);
-		h[n++] = (struct http_header){ "X-Walkin-Session", tok };
-	}
-	if (status == 503) {
-		snprintf(retry, sizeof(retry), "%d", BOUNDS_RETRY_AFTER_S);
-		h[n++] = (struct http_header){ "Retry-After", retry };
-	}
-	if (status == 404)	/* instance vanished: no TTL to report */
-		n = 0;
-	http_reply(req, status, h, n, body, len);
-}
-
-static void
-frontend_log(const struct http_req *req, int status, void *arg)
-{
-	struct accesslog_entry e;
-
-	(void)arg;
-	e.time_ms = wall_ms();
-	e.source_ip = req->peer_ip;
-	e.instance_id = req->instance_id;
-	e.method = req->method;
-	e.status = status;
-	e.sql_bytes = req->sql_len;
-	e.user_agent = req->user_agent;
-	accesslog_write(&e);
-}
-
-/* ---- POST /sql ---- */
-
-static int
-content_type_ok(const char *ct)
-{
-	size_t n = strlen("application/json");
-
-	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
-		return 0;
-	ct += n;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	return *ct == '\0' || *ct == ';';
-}
-
-/*
- * cJSON decodes \u0000 into a NUL and the C string stops there, which
- * would silently drop the SQL after it. Refuse any \u0000 escape in the
- * body (escape-aware: "\\u0000" is a backslash then text, and passes).
- */
-static int
-body_has_nul_escape(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i++) {
-		if (s[i] != '\\')
-			continue;
-		if (s[i + 1] == 'u' && i + 5 < len &&
-		    memcmp(s + i + 2, "0000", 4) == 0)
-			return 1;
-		i++;			/* skip the escaped character */
+	if ((retry = ratelimit_take(req->peer_ip, RATELIMIT_REQUEST,
+	    http_now_ms())) > 0) {
+		reply_retry(req, 429, "rate limit exceeded", retry);
+		return -1;
 	}
 	return 0;
 }
 
-/* Nonzero if [p, end) is JSON whitespace only. */
-static int
-json_tail_blank(const char *p, const char *end)
+/* "Bearer <token>" (RFC 6750: scheme case-insensitive), else NULL. */
+static const char *
+bearer(const char *v)
 {
-	for (; p < end; p++)
-		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-			return 0;
-	return 1;
-}
-
-/* How many members of the object root are named "sql" (after escapes). */
-static int
-sql_members(const cJSON *root)
-{
-	const cJSON *m;
-	int n = 0;
-
-	cJSON_ArrayForEach(m, root)
-		if (m->string != NULL && strcmp(m->string, "sql") == 0)
-			n++;
-	return n;
-}
-
-/*
- * The body as one JSON object, or NULL for "invalid json". Stricter than
- * cJSON alone, which takes invalid UTF-8, stops at the end of the first
- * value (so "{...} junk" passed) and keeps the first of duplicate keys
- * where most parsers keep the last: with "sql" twice a proxy or a log
- * reader could see other SQL than the executor runs, so that is refused.
- * A leading UTF-8 byte order mark is skipped, as RFC 8259 allows.
- */
-static cJSON *
-body_parse(const char *body, size_t len)
-{
-	const char *b = body ? body : "", *end = NULL;
-	cJSON *root;
-
-	if (!json_utf8_valid(b, len))
+	if (v == NULL || strncasecmp(v, "Bearer ", 7) != 0)
 		return NULL;
-	root = cJSON_ParseWithLengthOpts(b, len, &end, 0);
-	if (root != NULL && (!cJSON_IsObject(root) || end == NULL ||
-	    !json_tail_blank(end, b + len) || sql_members(root) > 1)) {
-		cJSON_Delete(root);
-		root = NULL;
+	v += 7;
+	while (*v == ' ')
+		v++;
+	return *v != '\0' ? v : NULL;
+}
+
+const char *
+fe_token(const struct http_req *req, int *conflict)
+{
+	const char *b = bearer(req->authorization);
+
+	*conflict = req->session != NULL && b != NULL &&
+	    strcmp(req->session, b) != 0;
+	return req->session != NULL ? req->session : b;
+}
+
+struct instance *
+fe_walkin(struct http_req *req)
+{
+	const struct http_header www = { "WWW-Authenticate", "Bearer" };
+	uint8_t id[TOKEN_ID_BYTES];
+	struct instance *inst;
+	const char *tok;
+	int64_t expiry;
+	int conflict;
+
+	if ((tok = fe_token(req, &conflict)) == NULL) {
+		http_reply_error(req, 401, "missing session token", &www, 1);
+		return NULL;
 	}
-	return root;
+	if (conflict) {
+		http_reply_error(req, 400, "conflicting session tokens", NULL, 0);
+		return NULL;
+	}
+	/* A valid token names a walk-in that exists until its expiry; the
+	 * spawner says ENOENT (404) if its directory is gone anyway. */
+	if (token_verify(tok, strlen(tok), wall_s(), id, &expiry) == -1 ||
+	    (inst = registry_get(id, expiry)) == NULL) {
+		http_reply_error(req, 404, "instance not found", NULL, 0);
+		return NULL;
+	}
+	return inst;
 }
 
 /* Node-wide and per-IP checks for a new walk-in; 0 or an HTTP status. */
@@ -229,110 +171,111 @@ create_check(struct http_req *req, int *retry)
 	return 0;
 }
 
-static void
-sql_create(struct http_req *req, const char *sql, size_t len)
+struct instance *
+fe_create(struct http_req *req)
 {
 	uint8_t id[TOKEN_ID_BYTES];
-	struct instance *inst;
 	int64_t now = wall_s();
 	int status, retry;
 
 	if ((status = create_check(req, &retry)) != 0) {
 		reply_retry(req, status, status == 429 ? "rate limit exceeded" :
 		    "server busy", retry);
-		return;
+		return NULL;
 	}
 	token_new_id(id);
-	inst = registry_add(id, now, now + fe_cfg->ttl_s, req->peer_ip);
-	pool_submit(inst, req, sql, len, 1);
+	return registry_add(id, now, now + fe_cfg->ttl_s, req->peer_ip);
+}
+
+void
+fe_submit(struct http_req *req, struct instance *inst,
+    const struct fe_door *door, uint32_t op, uint32_t flags,
+    const void *text, size_t text_len, const void *args, size_t args_len,
+    int create)
+{
+	struct buf job;
+
+	req->udata = (void *)(uintptr_t)door;
+	buf_init(&job);
+	ipc_job_pack(&job, op, flags, text, text_len, args, args_len);
+	pool_submit(inst, req, job.data, job.len, create);
+	buf_free(&job);
+}
+
+void
+fe_reply_walkin(struct http_req *req, struct instance *inst, int create,
+    int status, int ok, const char *ctype, const char *body, size_t len,
+    const char *disposition)
+{
+	fe_reply_walkin_tok(req, inst, create, status, ok, ctype, body, len,
+	    disposition, NULL);
+}
+
+void
+fe_reply_walkin_tok(struct http_req *req, struct instance *inst, int create,
+    int status, int ok, const char *ctype, const char *body, size_t len,
+    const char *disposition, const char *token)
+{
+	struct http_header h[4];
+	char ttl[24], tok[TOKEN_STR_MAX], retry[8], idstr[37];
+	size_t n = 0;
+
+	token_id_str(inst->id, idstr);
+	if (req->instance_id == NULL && (req->instance_id =
+	    strdup(idstr)) == NULL)
+		fatal("strdup");
+	if (status == ok || !create) {
+		snprintf(ttl, sizeof(ttl), "%lld", (long long)inst->expires);
+		h[n++] = (struct http_header){ "X-Walkin-TTL", ttl };
+	}
+	if (create && status == ok) {
+		if (token == NULL)
+			token_mint(inst->id, inst->expires, tok);
+		h[n++] = (struct http_header){ "X-Walkin-Session",
+		    token != NULL ? token : tok };
+	}
+	if (status == 503) {
+		snprintf(retry, sizeof(retry), "%d", BOUNDS_RETRY_AFTER_S);
+		h[n++] = (struct http_header){ "Retry-After", retry };
+	}
+	if (status == 404)	/* instance vanished: no TTL to report */
+		n = 0;
+	if (status == ok && disposition != NULL)
+		h[n++] = (struct http_header){ "Content-Disposition",
+		    disposition };
+	if (status != ok || ctype == NULL)
+		ctype = "application/json";
+	http_reply_ct(req, status, ctype, h, n, body, len);
+}
+
+/* The pool's one reply callback: the door that asked answers. */
+static void
+frontend_pool_reply(struct http_req *req, struct instance *inst, int create,
+    int status, const char *body, size_t len)
+{
+	const struct fe_door *door = req->udata;
+
+	if (door != NULL)
+		door->answer(req, inst, create, status, body, len);
+	else
+		fe_reply_walkin(req, inst, create, status, 200, NULL, body, len,
+		    NULL);
 }
 
 static void
-sql_session(struct http_req *req, const char *sql, size_t len)
+frontend_log(const struct http_req *req, int status, void *arg)
 {
-	uint8_t id[TOKEN_ID_BYTES];
-	struct instance *inst;
-	int64_t expiry;
+	struct accesslog_entry e;
 
-	/* A valid token names a walk-in that exists until its expiry; the
-	 * spawner says ENOENT (404) if its directory is gone anyway. */
-	if (token_verify(req->session, strlen(req->session), wall_s(), id,
-	    &expiry) == -1 || (inst = registry_get(id, expiry)) == NULL) {
-		http_reply_error(req, 404, "instance not found", NULL, 0);
-		return;
-	}
-	pool_submit(inst, req, sql, len, 0);
-}
-
-int
-frontend_sql_body(const char *body, size_t len, struct cJSON **rootp,
-    const char **sqlp, const char **msg)
-{
-	const cJSON *sql;
-	cJSON *root;
-
-	*rootp = NULL;
-	/*
-	 * No JSON text holds a raw NUL byte, but cJSON takes one inside a
-	 * string and the C string, so the SQL, would end there (found by
-	 * tests/fuzz/fuzz_body).
-	 */
-	if (len > 0 && memchr(body, '\0', len) != NULL) {
-		*msg = "invalid json";
-		return -1;
-	}
-	root = body_parse(body, len);
-	if (root == NULL || !cJSON_IsObject(root)) {
-		cJSON_Delete(root);
-		*msg = "invalid json";
-		return -1;
-	}
-	*rootp = root;
-	sql = cJSON_GetObjectItemCaseSensitive(root, "sql");
-	if (body_has_nul_escape(body, len)) {
-		*msg = "sql contains NUL byte";
-		return -1;
-	}
-	if (!cJSON_IsString(sql) || sql->valuestring[0] == '\0') {
-		*msg = "missing sql";
-		return -1;
-	}
-	*sqlp = sql->valuestring;
-	return 0;
-}
-
-static void
-sql_post(struct http_req *req)
-{
-	const char *sql, *bad;
-	cJSON *root;
-	char msg[96];
-	int retry;
-
-	if ((retry = ratelimit_take(req->peer_ip, RATELIMIT_REQUEST,
-	    http_now_ms())) > 0) {
-		reply_retry(req, 429, "rate limit exceeded", retry);
-		return;
-	}
-	if (!content_type_ok(req->content_type)) {
-		http_reply_error(req, 415, "content-type must be application/json",
-		    NULL, 0);
-		return;
-	}
-	if (frontend_sql_body(req->body, req->body_len, &root, &sql,
-	    &bad) == -1) {
-		http_reply_error(req, 400, bad, NULL, 0);
-	} else {
-		req->sql_len = (int64_t)strlen(sql);
-		if ((bad = keyword_scan(sql, (size_t)req->sql_len))) {
-			snprintf(msg, sizeof(msg), "forbidden sql keyword: %s", bad);
-			http_reply_error(req, 400, msg, NULL, 0);
-		} else if (req->session != NULL)
-			sql_session(req, sql, (size_t)req->sql_len);
-		else
-			sql_create(req, sql, (size_t)req->sql_len);
-	}
-	cJSON_Delete(root);
+	(void)arg;
+	e.time_ms = wall_ms();
+	e.source_ip = req->peer_ip;
+	e.instance_id = req->instance_id;
+	e.method = req->method;
+	e.status = status;
+	e.sql_bytes = req->sql_len;
+	e.user_agent = req->user_agent;
+	accesslog_write(&e);
 }
 
 /* ---- other routes ---- */
@@ -364,48 +307,90 @@ preflight(struct http_req *req, const char *methods)
 {
 	struct http_header h[] = {
 		{ "Access-Control-Allow-Methods", methods },
-		{ "Access-Control-Allow-Headers", "Content-Type, X-Walkin-Session" },
+		{ "Access-Control-Allow-Headers",
+		    "Content-Type, X-Walkin-Session, Authorization" },
 		{ "Access-Control-Max-Age", "600" },
 	};
 
 	http_reply(req, 204, h, 3, NULL, 0);
 }
 
+/* One entry a path and method; `allow` lists every method of the path. */
 struct route {
 	const char	*path;
-	const char	*method;	/* the one non-OPTIONS method */
+	const char	*method;
 	const char	*allow;
 	void		(*fn)(struct http_req *);
 };
 
+#define SESSION_ALLOW	"GET, POST, DELETE, OPTIONS"
 static const struct route routes[] = {
-	{ "/sql",		"POST",	"POST, OPTIONS", sql_post },
+	{ "/sql",		"POST",	"POST, OPTIONS", sqlapi_post },
+	{ "/session",		"POST",	SESSION_ALLOW,	 session_post },
+	{ "/session",		"GET",	SESSION_ALLOW,	 session_get },
+	{ "/session",		"DELETE", SESSION_ALLOW, session_delete },
+	{ "/session/schema",	"GET",	"GET, OPTIONS",	 session_schema },
+	{ "/session/export.db",	"GET",	"GET, OPTIONS",	 session_export_db },
+	{ "/session/export.sql", "GET",	"GET, OPTIONS",	 session_export_sql },
+	{ "/session/fork",	"POST",	"POST, OPTIONS", session_fork },
 	{ "/healthz",		"GET",	"GET, OPTIONS",	 health_get },
 	{ "/openapi.json",	"GET",	"GET, OPTIONS",	 openapi_get },
 };
+#define NROUTES	(sizeof(routes) / sizeof(routes[0]))
+
+/* The first route for req's path, or NULL; *match the one for its
+ * method too, or NULL. */
+static const struct route *
+route_find(const struct http_req *req, const struct route **match)
+{
+	size_t i, plen = strcspn(req->target, "?");
+	const struct route *first = NULL;
+
+	*match = NULL;
+	for (i = 0; i < NROUTES; i++) {
+		if (strlen(routes[i].path) != plen ||
+		    strncmp(routes[i].path, req->target, plen) != 0)
+			continue;
+		if (first == NULL)
+			first = &routes[i];
+		if (strcmp(req->method, routes[i].method) == 0) {
+			*match = &routes[i];
+			break;
+		}
+	}
+	return first;
+}
 
 static void
 frontend_handle(struct http_req *req, void *arg)
 {
-	size_t i, plen = strcspn(req->target, "?");
+	const struct route *r, *m;
 	struct http_header allow;
 
 	(void)arg;
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		if (strlen(routes[i].path) != plen ||
-		    strncmp(routes[i].path, req->target, plen) != 0)
-			continue;
-		if (strcmp(req->method, routes[i].method) == 0)
-			routes[i].fn(req);
-		else if (strcmp(req->method, "OPTIONS") == 0)
-			preflight(req, routes[i].allow);
-		else {
-			allow = (struct http_header){ "Allow", routes[i].allow };
-			http_reply_error(req, 405, "method not allowed", &allow, 1);
-		}
-		return;
+	if ((r = route_find(req, &m)) == NULL)
+		http_reply_error(req, 404, "not found", NULL, 0);
+	else if (m != NULL)
+		m->fn(req);
+	else if (strcmp(req->method, "OPTIONS") == 0)
+		preflight(req, r->allow);
+	else {
+		allow = (struct http_header){ "Allow", r->allow };
+		http_reply_error(req, 405, "method not allowed", &allow, 1);
 	}
-	http_reply_error(req, 404, "not found", NULL, 0);
+}
+
+/* http.h body_limit: uploads to POST /session may exceed the default. */
+static int64_t
+frontend_body_limit(const struct http_req *req, void *arg)
+{
+	const struct route *m;
+
+	(void)arg;
+	if (route_find(req, &m) == NULL || m == NULL ||
+	    m->fn != session_post)
+		return 0;
+	return session_body_limit(req);
 }
 
 /* ---- housekeeping ---- */
@@ -476,7 +461,7 @@ frontend_init(const struct config *cfg, int listen_fd, int spawner_fd,
     int spawner_pid)
 {
 	struct http_opts ho = { cfg->max_body_bytes, cfg->cors_origin,
-	    frontend_handle, frontend_log, NULL };
+	    frontend_handle, frontend_log, NULL, frontend_body_limit };
 	struct timeval tick = { BOUNDS_SWEEP_INTERVAL_S, 0 };
 	int signos[4] = { SIGTERM, SIGINT, SIGCHLD, SIGHUP }, i;
 	char dir[4200];

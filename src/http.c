@@ -71,6 +71,10 @@ struct http_conn {
 	LIST_ENTRY(http_conn)	 entry;		/* in srv->conns */
 };
 
+/* Requests whose body is over o.max_body_bytes, from head to reply
+ * (BOUNDS_LARGE_BODIES); node-wide, event-loop thread only. */
+static int	http_large_bodies;
+
 static void	conn_process(struct http_conn *c);
 static void	conn_free(struct http_conn *c);
 
@@ -130,6 +134,8 @@ req_new(struct http_conn *c)
 static void
 req_free(struct http_req *r)
 {
+	if (r->large_body)
+		http_large_bodies--;
 	free(r->head);
 	free(r->body);
 	free(r->instance_id);
@@ -140,16 +146,16 @@ req_free(struct http_req *r)
 
 static void
 reply_head(struct evbuffer *out, const struct http_server *s, int status,
-    size_t len, const struct http_header *extra, size_t nextra,
-    int close, int keepalive_10)
+    const char *ctype, size_t len, const struct http_header *extra,
+    size_t nextra, int close, int keepalive_10)
 {
 	size_t i;
 
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status,
 	    http_reason(status));
 	if (status != 204)
-		evbuffer_add_printf(out, "Content-Type: application/json\r\n"
-		    "Content-Length: %zu\r\n", len);
+		evbuffer_add_printf(out, "Content-Type: %s\r\n"
+		    "Content-Length: %zu\r\n", ctype, len);
 	evbuffer_add_printf(out, "Cache-Control: no-store\r\n"
 	    "Access-Control-Allow-Origin: %s\r\n"
 	    "Access-Control-Expose-Headers: X-Walkin-Session, X-Walkin-TTL, "
@@ -192,6 +198,15 @@ void
 http_reply(struct http_req *req, int status, const struct http_header *extra,
     size_t nextra, const char *body, size_t len)
 {
+	http_reply_ct(req, status, "application/json", extra, nextra, body,
+	    len);
+}
+
+void
+http_reply_ct(struct http_req *req, int status, const char *ctype,
+    const struct http_header *extra, size_t nextra, const char *body,
+    size_t len)
+{
 	struct http_conn *c = req->conn;
 
 	if (c != NULL) {
@@ -201,7 +216,7 @@ http_reply(struct http_req *req, int status, const struct http_header *extra,
 
 		if (status == 204)
 			len = 0;
-		reply_head(tmp, c->srv, status, len, extra, nextra,
+		reply_head(tmp, c->srv, status, ctype, len, extra, nextra,
 		    c->close_after, c->keepalive_10);
 		/* A reply to HEAD has no content (RFC 9110 9.3.2): sent anyway,
 		 * it would be read as the start of the next reply. */
@@ -346,6 +361,10 @@ parse_header(struct http_req *r, char *line, struct http_head *hi)
 		if (r->session != NULL)
 			return 400;
 		r->session = v;
+	} else if (strcasecmp(line, "Authorization") == 0) {
+		if (r->authorization != NULL)
+			return 400;
+		r->authorization = v;
 	} else if (strcasecmp(line, "User-Agent") == 0) {
 		if (r->user_agent == NULL)
 			r->user_agent = v;
@@ -400,6 +419,7 @@ status_msg(int status)
 	case 411: return "content-length required";
 	case 413: return "request body too large";
 	case 431: return "request headers too large";
+	case 503: return "server busy";
 	default: return "bad request";
 	}
 }
@@ -415,6 +435,18 @@ conn_dispatch(struct http_conn *c)
 	evtimer_del(c->timer);
 	bufferevent_disable(c->bev, EV_READ);
 	c->srv->o.handler(r, c->srv->o.arg);
+}
+
+/* The body cap for r: the route's (o.body_limit), or the default. */
+static int64_t
+conn_body_limit(struct http_conn *c, const struct http_req *r)
+{
+	int64_t lim = c->srv->o.max_body_bytes, route;
+
+	if (c->srv->o.body_limit != NULL &&
+	    (route = c->srv->o.body_limit(r, c->srv->o.arg)) > lim)
+		lim = route;
+	return lim;
 }
 
 /* A complete head is in the input buffer at [0, hlen). */
@@ -442,9 +474,17 @@ conn_head(struct http_conn *c, size_t hlen)
 		conn_fail(c, 411, status_msg(411));
 		return;
 	}
-	if (hi.content_length > (uint64_t)c->srv->o.max_body_bytes) {
+	if (hi.content_length > (uint64_t)conn_body_limit(c, r)) {
 		conn_fail(c, 413, status_msg(413));
 		return;
+	}
+	if (hi.content_length > (uint64_t)c->srv->o.max_body_bytes) {
+		if (http_large_bodies >= BOUNDS_LARGE_BODIES) {
+			conn_fail(c, 503, status_msg(503));
+			return;
+		}
+		http_large_bodies++;
+		r->large_body = 1;
 	}
 	c->body_need = (size_t)hi.content_length;
 	c->state = C_BODY;
@@ -657,7 +697,8 @@ accept_busy(const struct http_server *s, evutil_socket_t fd)
 	int i;
 
 	if ((out = evbuffer_new()) != NULL) {
-		reply_head(out, s, 503, sizeof(body) - 1, &retry, 1, 1, 0);
+		reply_head(out, s, 503, "application/json", sizeof(body) - 1,
+		    &retry, 1, 1, 0);
 		evbuffer_add(out, body, sizeof(body) - 1);
 		(void)evbuffer_write(out, fd);
 		evbuffer_free(out);

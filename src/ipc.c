@@ -2,12 +2,51 @@
  * ipc.c: framing and fd passing between walkind's processes (see ipc.h).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "bounds.h"
+#include "config.h"
 #include "ipc.h"
+
+static int64_t
+max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+int64_t
+ipc_upload_max(const struct config *cfg)
+{
+	return max64(cfg->max_body_bytes, max64(BOUNDS_SCRIPT_BYTES,
+	    cfg->max_db_bytes));
+}
+
+/* Text and args both come from one body: args' encoding is at most the
+ * body's size plus a small head per value (value.h). */
+uint32_t
+ipc_job_max(const struct config *cfg)
+{
+	return (uint32_t)(2 * ipc_upload_max(cfg) + 4096 +
+	    (int64_t)sizeof(struct ipc_job));
+}
+
+uint32_t
+ipc_reply_max(const struct config *cfg)
+{
+	int64_t rows = cfg->max_result_bytes + BOUNDS_REPLY_SLACK +
+	    cfg->max_body_bytes / 2 * BOUNDS_REPLY_ENTRY;
+	int64_t files = BOUNDS_DUMP_FACTOR * cfg->max_db_bytes +
+	    BOUNDS_REPLY_SLACK;
+
+	/* Frame lengths are 32-bit; --max-db-bytes is at most 1 GiB, so
+	 * only a dump can reach this, and it answers 413 before. */
+	return (uint32_t)(max64(rows, files) > INT32_MAX ? INT32_MAX :
+	    max64(rows, files));
+}
 
 int
 ipc_write_all(int fd, const void *p, size_t n)
@@ -44,6 +83,34 @@ ipc_read_all(int fd, void *p, size_t n)
 		c += r;
 		n -= (size_t)r;
 	}
+	return 0;
+}
+
+void
+ipc_job_pack(struct buf *out, uint32_t op, uint32_t flags, const void *text,
+    size_t text_len, const void *args, size_t args_len)
+{
+	struct ipc_job j = { op, flags, (uint32_t)text_len, (uint32_t)args_len };
+
+	buf_add(out, &j, sizeof(j));
+	if (text_len > 0)
+		buf_add(out, text, text_len);
+	if (args_len > 0)
+		buf_add(out, args, args_len);
+}
+
+int
+ipc_job_unpack(const void *p, size_t len, struct ipc_job *job,
+    const char **text, const char **args)
+{
+	if (len < sizeof(*job))
+		return -1;
+	memcpy(job, p, sizeof(*job));
+	if (job->op < IPC_OP_SQL || job->op > IPC_OP_MAX ||
+	    (uint64_t)job->text_len + job->args_len != len - sizeof(*job))
+		return -1;
+	*text = (const char *)p + sizeof(*job);
+	*args = *text + job->text_len;
 	return 0;
 }
 

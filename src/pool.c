@@ -35,6 +35,7 @@
  * Messages to the spawner go through spawnlink.c, in order.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,8 +68,8 @@ struct job {
 	uint32_t		 seq;		/* frame seq, in flight */
 	struct event		*timer;		/* wait in queue */
 	TAILQ_ENTRY(job)	 entry;
-	size_t			 sql_len;
-	char			 sql[];
+	size_t			 len;		/* IPC_EXEC payload (ipc.h) */
+	char			 payload[];
 };
 
 struct executor {
@@ -79,6 +80,9 @@ struct executor {
 	uint32_t		 seq;		/* spawn seq, then frame seq */
 	TAILQ_HEAD(job_run, job) run;		/* in flight, oldest first */
 	int			 nrun;		/* BUSY iff > 0 */
+	int			 pinned;	/* in its reply callback: a
+						 * job submitted there must
+						 * not evict it */
 	struct event		*timer;		/* deadline or idle */
 	TAILQ_ENTRY(executor)	 lru;		/* IDLE only */
 	TAILQ_ENTRY(executor)	 spawning;	/* SPAWNING only */
@@ -94,6 +98,19 @@ static TAILQ_HEAD(, executor)	 p_idle = TAILQ_HEAD_INITIALIZER(p_idle);
 static TAILQ_HEAD(, executor)	 p_spawning = TAILQ_HEAD_INITIALIZER(p_spawning);
 static TAILQ_HEAD(, executor)	 p_all = TAILQ_HEAD_INITIALIZER(p_all);
 static TAILQ_HEAD(, instance)	 p_waiters = TAILQ_HEAD_INITIALIZER(p_waiters);
+
+/* DELETE /session: removals the spawner will confirm (SPAWN_F_REPLY).
+ * The walk-in's live entry is gone by then; what uncounting it needs is
+ * kept here. */
+struct removal {
+	uint32_t		 seq;
+	int64_t			 expires;
+	char			 owner_ip[64];	/* "" if not known here */
+	pool_removed_cb		 done;
+	void			*arg;
+	TAILQ_ENTRY(removal)	 entry;
+};
+static TAILQ_HEAD(, removal)	 p_removals = TAILQ_HEAD_INITIALIZER(p_removals);
 
 static void	inst_kick(struct instance *inst);
 static void	inst_settle(struct instance *inst);
@@ -358,9 +375,9 @@ ex_dispatch(struct executor *ex)
 		h.magic = IPC_MAGIC;
 		h.type = IPC_EXEC;
 		h.status = 0;
-		h.len = (uint32_t)j->sql_len;
+		h.len = (uint32_t)j->len;
 		h.seq = j->seq = ++ex->seq;
-		ex_send(ex, &h, j->sql, j->sql_len);
+		ex_send(ex, &h, j->payload, j->len);
 	}
 }
 
@@ -405,11 +422,13 @@ ex_result(struct executor *ex, const struct ipc_hdr *h)
 		evtimer_del(ex->timer);
 		ex_make_idle(ex);
 	}
+	ex->pinned = 1;
 	job_finish(j, h->status, body ? body : "", h->len, 1);
 	if (removed) {				/* ex went with inst */
 		slots_kick();
 		return -1;
 	}
+	ex->pinned = 0;
 	evbuffer_drain(in, h->len);
 	if (!TAILQ_EMPTY(&inst->jobs))
 		ex_dispatch(ex);
@@ -435,7 +454,7 @@ ex_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct executor *ex = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	uint32_t max = (uint32_t)(p_cfg->max_result_bytes * 2 + 1048576);
+	uint32_t max = ipc_reply_max(p_cfg);
 	struct ipc_hdr h;
 	struct job *j;
 	char name[37];
@@ -505,11 +524,35 @@ spawn_for(struct instance *inst, int create)
 	spawnlink_send(&m);
 }
 
+/* The spawner confirms a removal asked for by pool_delete_instance. */
+static void
+removed(const struct spawn_msg *m)
+{
+	struct removal *r;
+
+	TAILQ_FOREACH(r, &p_removals, entry)
+		if (r->seq == m->seq)
+			break;
+	if (r == NULL)
+		fatalx("spawner: confirmation of an unknown removal");
+	TAILQ_REMOVE(&p_removals, r, entry);
+	if (m->err == 0)
+		registry_uncount(r->expires, r->owner_ip);
+	r->done(r->arg, m->err);
+	free(r);
+}
+
 static void
 spawned(struct spawn_msg *m, int *fds, int nfds)
 {
 	struct executor *ex;
 
+	if (m->flags & SPAWN_F_REPLY) {
+		while (nfds > 0)
+			close(fds[--nfds]);
+		removed(m);
+		return;
+	}
 	TAILQ_FOREACH(ex, &p_spawning, spawning)
 		if (ex->seq == m->seq)
 			break;
@@ -552,7 +595,10 @@ slot_take(void)
 
 	if (p_live < (size_t)p_cfg->pool_size)
 		return 0;
-	if ((victim = TAILQ_FIRST(&p_idle)) == NULL)
+	TAILQ_FOREACH(victim, &p_idle, lru)
+		if (!victim->pinned)
+			break;
+	if (victim == NULL)
 		return -1;
 	inst = victim->inst;
 	ex_free(victim);			/* evicted: it rolls back, exits */
@@ -599,7 +645,7 @@ slots_kick(void)
 
 	while ((inst = TAILQ_FIRST(&p_waiters)) != NULL) {
 		if (p_live >= (size_t)p_cfg->pool_size && TAILQ_EMPTY(&p_idle))
-			return;
+			return;		/* slot_take also skips a pinned one */
 		inst_kick(inst);
 		if (inst->waiting)
 			return;
@@ -607,18 +653,18 @@ slots_kick(void)
 }
 
 void
-pool_submit(struct instance *inst, struct http_req *req, const char *sql,
-    size_t sql_len, int create)
+pool_submit(struct instance *inst, struct http_req *req, const void *job,
+    size_t len, int create)
 {
 	struct job *j;
 
-	if ((j = calloc(1, sizeof(*j) + sql_len + 1)) == NULL)
+	if ((j = calloc(1, sizeof(*j) + len)) == NULL)
 		fatal("calloc");
 	j->req = req;
 	j->inst = inst;
 	j->create = create;
-	j->sql_len = sql_len;
-	memcpy(j->sql, sql, sql_len);
+	j->len = len;
+	memcpy(j->payload, job, len);
 	if (inst->njobs >= BOUNDS_QUEUE_PER_WALKIN) {
 		job_finish(j, 503, "server busy", 0, 0);
 		return;
@@ -691,6 +737,36 @@ pool_remove_instance(struct instance *inst)
 }
 
 void
+pool_delete_instance(struct instance *inst, pool_removed_cb done, void *arg)
+{
+	struct removal *r;
+	struct spawn_msg m;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatal("calloc");
+	r->seq = ++p_seq;
+	r->expires = inst->expires;
+	snprintf(r->owner_ip, sizeof(r->owner_ip), "%s", inst->owner_ip);
+	r->done = done;
+	r->arg = arg;
+	TAILQ_INSERT_TAIL(&p_removals, r, entry);
+	inst_stop(inst);
+	memset(&m, 0, sizeof(m));
+	m.magic = IPC_MAGIC;
+	m.type = SPAWN_REMOVE;
+	m.seq = r->seq;
+	m.flags = SPAWN_F_REPLY;
+	m.expires = inst->expires;
+	memcpy(m.id, inst->id, TOKEN_ID_BYTES);
+	spawnlink_send(&m);
+	/* Uncounted when the spawner confirms the directory was there: a
+	 * second DELETE with the same token must not uncount it again. A
+	 * request meanwhile gets a new live entry, and its spawn, queued
+	 * behind this removal, finds no directory: 404. */
+	registry_release(inst);
+}
+
+void
 pool_expire_instance(struct instance *inst)
 {
 	inst_stop(inst);
@@ -707,6 +783,7 @@ void
 pool_shutdown(void)
 {
 	struct executor *ex;
+	struct removal *r;
 	struct job *j;
 
 	/* Closing the sockets makes each executor roll back and exit;
@@ -731,8 +808,14 @@ pool_shutdown(void)
 		ex->inst = NULL;
 		ex_free(ex);
 	}
-	/* Removals still queued: handed over, waiting if need be. */
+	/* Removals still queued: handed over, waiting if need be. Those
+	 * a DELETE waits for are answered now (as the jobs above). */
 	spawnlink_close();
+	while ((r = TAILQ_FIRST(&p_removals)) != NULL) {
+		TAILQ_REMOVE(&p_removals, r, entry);
+		r->done(r->arg, ESHUTDOWN);
+		free(r);
+	}
 }
 
 void

@@ -351,6 +351,13 @@ registry_remove(struct instance *inst)
 	registry_release(inst);
 }
 
+void
+registry_uncount(int64_t expires, const char *owner_ip)
+{
+	expq_sub(&all_q, expires);
+	ip_sub(owner_ip, expires);
+}
+
 size_t
 registry_count(void)
 {

@@ -235,11 +235,47 @@ handle_spawn(struct spawn_msg *m)
 		close(fds[1]);
 }
 
+/*
+ * Remove a walk-in before its expiry (a create that failed, DELETE
+ * /session). The directory is first renamed to ".del-<uuid>" in its
+ * bucket: from then on no spawn finds it (the token is 404), even if an
+ * executor killed a moment ago still finishes a system call in it. What
+ * such a straggler leaves goes with the bucket at expiry. With
+ * SPAWN_F_REPLY the front end is told when it is done.
+ */
+static void
+handle_remove(struct spawn_msg *m)
+{
+	char dir[4200], gone[4300];
+	const char *path = dir;
+	int err = 0;
+
+	instance_dir(m->id, m->expires, dir, sizeof(dir));
+	snprintf(gone, sizeof(gone), "%.*s/.del-%s",
+	    (int)(strrchr(dir, '/') - dir), dir, strrchr(dir, '/') + 1);
+	if (rename(dir, gone) == 0)
+		path = gone;
+	else if (errno == ENOENT)
+		err = ENOENT;		/* there was no walk-in */
+	/* Once renamed the walk-in is gone for every request; a file a
+	 * straggler left behind goes with the bucket at expiry. */
+	if (err == 0 && remove_tree(path) == -1 && errno != ENOENT) {
+		log_warn("remove instance");
+		if (path == dir)
+			err = errno;
+	}
+	if (!(m->flags & SPAWN_F_REPLY))
+		return;
+	m->type = SPAWN_REPLY;
+	m->err = err;
+	if (ipc_send_msg(sp_fd, m, NULL, 0) == -1)
+		fatal("spawner: reply");
+}
+
 static void
 spawner_loop(void)
 {
 	struct spawn_msg m;
-	char dir[4200];
 	int fds[2], nfds, rc;
 
 	for (;;) {
@@ -255,11 +291,9 @@ spawner_loop(void)
 			fatalx("spawner: malformed message");
 		if (m.type == SPAWN_EXEC)
 			handle_spawn(&m);
-		else if (m.type == SPAWN_REMOVE) {
-			instance_dir(m.id, m.expires, dir, sizeof(dir));
-			if (remove_tree(dir) == -1 && errno != ENOENT)
-				log_warn("remove instance");
-		} else if (m.type == SPAWN_REMOVE_BUCKET)
+		else if (m.type == SPAWN_REMOVE)
+			handle_remove(&m);
+		else if (m.type == SPAWN_REMOVE_BUCKET)
 			remove_bucket(m.expires);
 		else
 			fatalx("spawner: unknown message %u", m.type);

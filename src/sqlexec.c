@@ -37,21 +37,33 @@
 
 #include <sqlite3.h>
 
+#include "bounds.h"
 #include "buf.h"
+#include "clock.h"
 #include "json.h"
 #include "sqlconn.h"
 #include "sqlexec.h"
+#include "value.h"
 
 struct sqlexec_run {
 	struct sqlconn			*c;
 	sqlite3				*db;
 	const struct sqlexec_limits	*lim;
+	const struct sqlexec_job	*job;
+	struct value_args		*args;		/* the job's, checked */
 	struct buf			*out;
 	int				 have_rs;	/* out holds a result set */
 	size_t				 rows_start;	/* out->len at row data */
+	size_t				 entry_start;	/* out->len at the entry */
+	int64_t				 names;		/* its column names' bytes */
+	int64_t				 used;		/* names and rows kept,
+							 * earlier statements */
 	int64_t				 nrows;		/* rows kept */
 	int				 truncated;
-	int64_t				 changes;
+	int64_t				 changes;	/* v1: the sum */
+	int64_t				 stmt_changes;	/* this statement's */
+	int				 index;		/* statements run */
+	struct buf			 err;		/* failure's message */
 };
 
 /* Skip blanks, ';' and SQL comments at the start of a statement. */
@@ -108,59 +120,75 @@ sqlexec_denied_name(const char *denied, int stepping)
 	return denied;
 }
 
+/* Record a failure's message for sqlexec_close; returns status. */
+static int
+sqlexec_error(struct sqlexec_run *r, int status, const char *msg)
+{
+	buf_reset(&r->err);
+	buf_adds(&r->err, msg);
+	return status;
+}
+
 /*
- * Replace out with the error reply for rc, which came from
- * sqlite3_step if `stepping`, else from prepare. Returns the status.
+ * The failure for rc, which came from sqlite3_step if `stepping`, else
+ * from prepare. Returns the status; the message is in r->err.
  */
 static int
 sqlexec_fail(struct sqlexec_run *r, int rc, int stepping)
 {
-	struct buf msg;
 	const char *denied = sqlconn_denied(r->c);
 	int prim = rc & 0xff;
 
-	if (sqlconn_timed_out(r->c)) {
-		json_error(r->out, "query timeout");
-		return 408;
-	}
+	if (sqlconn_timed_out(r->c))
+		return sqlexec_error(r, 408, "query timeout");
+	buf_reset(&r->err);
 	if (denied != NULL && (prim == SQLITE_AUTH || prim == SQLITE_ERROR)) {
-		buf_init(&msg);
-		buf_printf(&msg, "forbidden sql keyword: %s",
+		buf_printf(&r->err, "forbidden sql keyword: %s",
 		    sqlexec_denied_name(denied, stepping));
-		json_error(r->out, buf_cstr(&msg));
-		buf_free(&msg);
 		return 400;
 	}
 	switch (prim) {
 	case SQLITE_FULL:
-		json_error(r->out, "instance storage quota exceeded");
-		return 507;
+		return sqlexec_error(r, 507, "instance storage quota exceeded");
 	case SQLITE_IOERR:
 	case SQLITE_CORRUPT:
 	case SQLITE_CANTOPEN:
 	case SQLITE_MISUSE:
 	case SQLITE_INTERNAL:
 	case SQLITE_NOTADB:
-		json_error(r->out, "internal error");
-		return 500;
+		return sqlexec_error(r, 500, "internal error");
 	}
 	/* Syntax, constraints, limits (TOOBIG, NOMEM from VDBE_OP), BUSY... */
-	buf_init(&msg);
-	buf_printf(&msg, "invalid sql: %s", sqlite3_errmsg(r->db));
-	json_error(r->out, buf_cstr(&msg));
-	buf_free(&msg);
+	buf_printf(&r->err, "invalid sql: %s", sqlite3_errmsg(r->db));
 	return 400;
 }
 
-/* Start a result set, replacing any earlier one in out. */
-static void
+/* Bytes of names and rows this reply keeps, and the cap on them. */
+static int
+sqlexec_over_bytes(const struct sqlexec_run *r)
+{
+	return r->used + r->names + (int64_t)(r->out->len - r->rows_start) >
+	    r->lim->max_result_bytes;
+}
+
+/*
+ * Start a result set: in v1 replacing any earlier one in out, with
+ * all_results after the entries before it. Column names count against
+ * --max-result-bytes with the rows (issue 15: names 7,900 bytes long
+ * made a reply the front end refused); names alone over it are a 400.
+ */
+static int
 sqlexec_rs_begin(struct sqlexec_run *r, sqlite3_stmt *st, int ncol)
 {
 	const char *name;
+	size_t names;
 	int i;
 
-	buf_reset(r->out);
+	if (!(r->job->flags & SQLEXEC_ALL_RESULTS))
+		buf_reset(r->out);
+	r->entry_start = r->out->len;
 	buf_adds(r->out, "{\"columns\":[");
+	names = r->out->len;
 	for (i = 0; i < ncol; i++) {
 		if (i > 0)
 			buf_addc(r->out, ',');
@@ -168,11 +196,18 @@ sqlexec_rs_begin(struct sqlexec_run *r, sqlite3_stmt *st, int ncol)
 		json_add_string(r->out, name != NULL ? name : "",
 		    name != NULL ? strlen(name) : 0);
 	}
+	r->names = (int64_t)(r->out->len - names);
 	buf_adds(r->out, "],\"rows\":[");
 	r->rows_start = r->out->len;
+	if (sqlexec_over_bytes(r)) {
+		r->out->len = r->entry_start;
+		return sqlexec_error(r, 400, "result too large: the column "
+		    "names alone exceed the reply limit");
+	}
 	r->have_rs = 1;
 	r->nrows = 0;
 	r->truncated = 0;
+	return 200;
 }
 
 static void
@@ -201,13 +236,6 @@ sqlexec_value(struct buf *out, sqlite3_stmt *st, int i)
 	default:
 		buf_add(out, "null", 4);
 	}
-}
-
-static int
-sqlexec_over_bytes(const struct sqlexec_run *r)
-{
-	return (int64_t)(r->out->len - r->rows_start) >
-	    r->lim->max_result_bytes;
 }
 
 /*
@@ -254,8 +282,12 @@ sqlexec_stmt(struct sqlexec_run *r, sqlite3_stmt *st, const char *text)
 	int dml = !ro && sqlexec_is_dml(text);
 	int rc;
 
-	if (ncol > 0)
-		sqlexec_rs_begin(r, st, ncol);
+	if (r->job->flags & SQLEXEC_ALL_RESULTS) {
+		r->have_rs = 0;		/* v1 keeps the last result set */
+		r->truncated = 0;
+	}
+	if (ncol > 0 && (rc = sqlexec_rs_begin(r, st, ncol)) != 200)
+		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (ncol == 0)
 			continue;
@@ -270,26 +302,40 @@ sqlexec_stmt(struct sqlexec_run *r, sqlite3_stmt *st, const char *text)
 		buf_addc(r->out, ']');
 	if (rc != SQLITE_DONE)
 		return sqlexec_fail(r, rc, 1);
-	if (dml)
-		r->changes += sqlite3_changes64(r->db);
+	r->stmt_changes = dml ? sqlite3_changes64(r->db) : 0;
+	r->changes += r->stmt_changes;
 	return 200;
 }
 
-/* Close the reply: rows_affected, and truncated when rows were cut. */
+/*
+ * all_results: close statement `st`'s entry (its result set is in out
+ * already when it had columns). The row budget is shared by every
+ * statement of the request; counts and times are outside it
+ * (BOUNDS_REPLY_ENTRY, ipc_reply_max).
+ */
 static void
-sqlexec_finish(struct sqlexec_run *r)
+sqlexec_entry_end(struct sqlexec_run *r, sqlite3_stmt *st, int64_t t0_us)
 {
-	if (r->have_rs)
-		buf_addc(r->out, ',');
-	else {
-		buf_reset(r->out);
-		buf_addc(r->out, '{');
+	struct buf *out = r->out;
+
+	if (!r->have_rs) {
+		buf_adds(out, "{\"columns\":[],\"rows\":[]");
+		r->rows_start = out->len;
+		r->names = 0;
 	}
-	buf_adds(r->out, "\"rows_affected\":");
-	json_add_int64(r->out, r->changes);
-	if (r->have_rs && r->truncated)
-		buf_adds(r->out, ",\"truncated\":true");
-	buf_addc(r->out, '}');
+	r->used += r->names + (int64_t)(out->len - r->rows_start);
+	buf_adds(out, ",\"rows_affected\":");
+	json_add_int64(out, r->stmt_changes);
+	buf_adds(out, ",\"last_insert_rowid\":");
+	if (r->stmt_changes > 0 && !sqlite3_stmt_readonly(st))
+		json_add_int64(out, sqlite3_last_insert_rowid(r->db));
+	else
+		buf_adds(out, "null");
+	buf_printf(out, ",\"duration_ms\":%.3f",
+	    (double)(clock_mono_us() - t0_us) / 1000.0);
+	if (r->truncated)
+		buf_adds(out, ",\"truncated\":true");
+	buf_addc(out, '}');
 }
 
 static int
@@ -297,8 +343,71 @@ sqlexec_past_deadline(struct sqlexec_run *r, int64_t deadline)
 {
 	if (deadline == 0 || sqlconn_now_ms() < deadline)
 		return 0;
-	json_error(r->out, "query timeout");
+	sqlexec_error(r, 408, "query timeout");
 	return 1;
+}
+
+/* Nonzero if text holds another statement (not only blanks, ';' and
+ * comments). */
+static int
+sqlexec_more(const char *text)
+{
+	return *sqlexec_skip_space(text) != '\0';
+}
+
+/*
+ * Bind the request's args to st (value.h). Positional args belong to a
+ * request of one statement, which is known at its first statement, before
+ * anything ran; a named key no statement uses is known after the last
+ * one (for one statement: now, before it runs).
+ */
+static int
+sqlexec_bind(struct sqlexec_run *r, sqlite3_stmt *st, const char *tail)
+{
+	char err[VALUE_ERRLEN];
+
+	if (!r->args->present)
+		return 200;
+	if (r->index == 0 && value_args_single(r->args) && sqlexec_more(tail))
+		return sqlexec_error(r, 400, VALUE_ERR_MULTI);
+	if (value_args_bind(r->args, st, err, sizeof(err)) == -1 ||
+	    (!sqlexec_more(tail) && value_args_unused(r->args, err,
+	    sizeof(err)) == -1))
+		return sqlexec_error(r, 400, err);
+	return 200;
+}
+
+/* After the last statement: every named key was used. */
+static int
+sqlexec_args_unused(struct sqlexec_run *r)
+{
+	char err[VALUE_ERRLEN];
+
+	if (r->args->present && value_args_unused(r->args, err,
+	    sizeof(err)) == -1)
+		return sqlexec_error(r, 400, err);
+	return 200;
+}
+
+/* Run one prepared statement: bind, step, and its all_results entry. */
+static int
+sqlexec_one(struct sqlexec_run *r, sqlite3_stmt *st, const char *text,
+    const char *tail)
+{
+	int64_t t0 = clock_mono_us();
+	int all = r->job->flags & SQLEXEC_ALL_RESULTS;
+	size_t mark = r->out->len;
+	int status;
+
+	if (all && r->index > 0)
+		buf_addc(r->out, ',');
+	if ((status = sqlexec_bind(r, st, tail)) == 200)
+		status = sqlexec_stmt(r, st, text);
+	if (status == 200 && all)
+		sqlexec_entry_end(r, st, t0);
+	else if (status != 200 && all)
+		r->out->len = mark;	/* sqlexec_close writes its entry */
+	return status;
 }
 
 /* Prepare and run each statement of text in turn. */
@@ -322,45 +431,123 @@ sqlexec_all(struct sqlexec_run *r, const char *p, int64_t deadline)
 			p = tail;
 			continue;
 		}
-		status = sqlexec_stmt(r, st, p);
+		status = sqlexec_one(r, st, p, tail);
 		sqlite3_finalize(st);
 		if (status != 200)
 			return status;
+		r->index++;
 		p = tail;
 	}
-	return 200;
+	return sqlexec_args_unused(r);
+}
+
+/* v1: close the reply: rows_affected, and truncated when rows were cut. */
+static void
+sqlexec_finish(struct sqlexec_run *r)
+{
+	if (r->have_rs)
+		buf_addc(r->out, ',');
+	else {
+		buf_reset(r->out);
+		buf_addc(r->out, '{');
+	}
+	buf_adds(r->out, "\"rows_affected\":");
+	json_add_int64(r->out, r->changes);
+	if (r->have_rs && r->truncated)
+		buf_adds(r->out, ",\"truncated\":true");
+	buf_addc(r->out, '}');
+}
+
+/*
+ * The reply for `status`: v1's body, or with all_results the entries
+ * and, after a failure, the failed statement's entry and the same
+ * top-level "error" as v1 (so a client reading only "error" on a non-2xx
+ * reply still finds it).
+ */
+static void
+sqlexec_close(struct sqlexec_run *r, int status)
+{
+	const char *msg = buf_cstr(&r->err);
+
+	if (!(r->job->flags & SQLEXEC_ALL_RESULTS)) {
+		if (status == 200)
+			sqlexec_finish(r);
+		else
+			json_error(r->out, msg);
+		return;
+	}
+	if (status != 200) {
+		if (r->index > 0)
+			buf_addc(r->out, ',');
+		buf_adds(r->out, "{\"error\":{\"message\":");
+		json_add_string(r->out, msg, strlen(msg));
+		buf_printf(r->out, ",\"statement_index\":%d}}", r->index);
+	}
+	buf_addc(r->out, ']');
+	if (status != 200) {
+		buf_adds(r->out, ",\"error\":");
+		json_add_string(r->out, msg, strlen(msg));
+	}
+	buf_addc(r->out, '}');
+}
+
+int
+sqlexec_run_job(struct sqlconn *c, const struct sqlexec_job *job,
+    const struct sqlexec_limits *lim, struct buf *out)
+{
+	struct sqlexec_run r;
+	struct value_args args;
+	struct buf text;
+	char err[VALUE_ERRLEN];
+	int64_t deadline = 0;
+	int status;
+
+	buf_reset(out);
+	memset(&r, 0, sizeof(r));
+	r.c = c;
+	r.db = sqlconn_db(c);
+	r.lim = lim;
+	r.job = job;
+	r.args = &args;
+	r.out = out;
+	buf_init(&r.err);
+	if (job->flags & SQLEXEC_ALL_RESULTS)
+		buf_adds(out, "{\"results\":[");
+	/* SQLite would stop at a NUL and silently drop the rest. */
+	if (job->len > 0 && memchr(job->sql, '\0', job->len) != NULL) {
+		status = sqlexec_error(&r, 400,
+		    "invalid sql: NUL byte in SQL text");
+		goto done;
+	}
+	if (value_args_open(&args, job->args, job->args_len, err,
+	    sizeof(err)) == -1) {
+		status = sqlexec_error(&r, 400, err);
+		goto done;
+	}
+	if (lim->timeout_ms > 0)
+		deadline = sqlconn_now_ms() + lim->timeout_ms;
+	sqlconn_set_deadline(c, deadline);
+	sqlconn_clear_denied(c);
+	if (job->flags & SQLEXEC_SCRIPT)
+		sqlite3_limit(r.db, SQLITE_LIMIT_SQL_LENGTH, BOUNDS_SCRIPT_BYTES);
+
+	buf_init(&text);
+	buf_add(&text, job->sql, job->len);
+	status = sqlexec_all(&r, buf_cstr(&text), deadline);
+	buf_free(&text);
+	if (job->flags & SQLEXEC_SCRIPT)
+		sqlite3_limit(r.db, SQLITE_LIMIT_SQL_LENGTH, BOUNDS_SQL_LENGTH);
+done:
+	sqlexec_close(&r, status);
+	buf_free(&r.err);
+	return status;
 }
 
 int
 sqlexec_run(struct sqlconn *c, const char *sql, size_t len,
     const struct sqlexec_limits *lim, struct buf *out)
 {
-	struct sqlexec_run r;
-	struct buf text;
-	int64_t deadline = 0;
-	int status;
+	struct sqlexec_job job = { sql, len, NULL, 0, 0 };
 
-	buf_reset(out);
-	/* SQLite would stop at a NUL and silently drop the rest. */
-	if (len > 0 && memchr(sql, '\0', len) != NULL) {
-		json_error(out, "invalid sql: NUL byte in SQL text");
-		return 400;
-	}
-	memset(&r, 0, sizeof(r));
-	r.c = c;
-	r.db = sqlconn_db(c);
-	r.lim = lim;
-	r.out = out;
-	if (lim->timeout_ms > 0)
-		deadline = sqlconn_now_ms() + lim->timeout_ms;
-	sqlconn_set_deadline(c, deadline);
-	sqlconn_clear_denied(c);
-
-	buf_init(&text);
-	buf_add(&text, sql, len);
-	status = sqlexec_all(&r, buf_cstr(&text), deadline);
-	buf_free(&text);
-	if (status == 200)
-		sqlexec_finish(&r);
-	return status;
+	return sqlexec_run_job(c, &job, lim, out);
 }

@@ -138,5 +138,7 @@ if __name__ == "__main__":
 	import test_policy  # noqa: F401
 	import test_limits  # noqa: F401
 	import test_cli  # noqa: F401
+	import test_args  # noqa: F401
+	import test_session  # noqa: F401
 	import test_deploy  # noqa: F401
 	sys.exit(main(sys.argv))

@@ -208,10 +208,12 @@ for _n, _b, _s, _e in BAD_BODIES:
 
 
 @g.case
-def args_accepted_and_ignored(d):
-	for body in (b'{"sql": "SELECT 7 AS v", "args": [1, 2]}',
+def args_are_bound_not_ignored(d):
+	"""walkindb accepted "args" and ignored it (SELECT ? answered null);
+	walkind binds it (tests/blackbox/test_args.py has the rest)."""
+	for body in (b'{"sql": "SELECT ? AS v", "args": [7]}',
 		     b'{"sql": "SELECT 7 AS v", "args": []}',
-		     b'{"args": ["x"], "sql": "SELECT 7 AS v"}'):
+		     b'{"args": {"x": 7}, "sql": "SELECT :x AS v"}'):
 		j = expect_ok(d.sql(None, body=body, what=f"POST /sql {body!r}"))
 		eq(j.get("rows"), [[7]], f"rows for {body!r}")
 

@@ -1,0 +1,84 @@
+/*
+ * frontend_int.h: what the front end's route modules share (front end
+ * process, event-loop thread only).
+ *
+ * Each front door (sqlapi.c: POST /sql; session.c: /session/...) decodes
+ * its own wire format into an IPC_EXEC job (ipc.h) for the pool and
+ * encodes the executor's answer back; frontend.c owns what every door
+ * needs the same way: rate limits, the session token, the create limits,
+ * the walk-in headers of a reply, and the pool's one reply callback,
+ * which hands each answer to the door that asked (req->udata).
+ */
+#ifndef WALKIND_FRONTEND_INT_H
+#define WALKIND_FRONTEND_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct http_req;
+struct instance;
+
+/*
+ * A door's handler for the pool's answer to one of its jobs (pool.h
+ * pool_reply_cb); must reply to req, or submit another job for it.
+ * req->udata points to the door; NULL means sqlapi's v1 reply.
+ */
+struct fe_door {
+	void	(*answer)(struct http_req *req, struct instance *inst,
+		    int create, int status, const char *body, size_t len);
+};
+
+const struct config *fe_config(void);
+
+/* The per-IP request rate limit: 0, or -1 after replying 429. */
+int	fe_take_request(struct http_req *req);
+/*
+ * The session token of req (X-Walkin-Session or Authorization: Bearer),
+ * or NULL; sets *conflict when both are sent and differ.
+ */
+const char *fe_token(const struct http_req *req, int *conflict);
+/*
+ * The walk-in req's token names: its live entry, or NULL after
+ * replying (400 two different tokens, 401 none, 404 not valid).
+ */
+struct instance *fe_walkin(struct http_req *req);
+/* A new walk-in within every create limit, or NULL after replying
+ * (429, 503). */
+struct instance *fe_create(struct http_req *req);
+/*
+ * Queue a job (ipc_job_pack's fields) for inst; `door` answers it. The
+ * job is copied.
+ */
+void	fe_submit(struct http_req *req, struct instance *inst,
+	    const struct fe_door *door, uint32_t op, uint32_t flags,
+	    const void *text, size_t text_len, const void *args,
+	    size_t args_len, int create);
+/*
+ * Reply with the walk-in's headers: X-Walkin-TTL (unless 404), on a
+ * created walk-in's success X-Walkin-Session, Retry-After on 503.
+ * `ctype` NULL means JSON; `ok` is the status that counts as success.
+ */
+void	fe_reply_walkin(struct http_req *req, struct instance *inst,
+	    int create, int status, int ok, const char *ctype,
+	    const char *body, size_t len, const char *disposition);
+/* The same with the created walk-in's token given (NULL: minted here),
+ * for a reply whose body carries it too. */
+void	fe_reply_walkin_tok(struct http_req *req, struct instance *inst,
+	    int create, int status, int ok, const char *ctype,
+	    const char *body, size_t len, const char *disposition,
+	    const char *token);
+
+/* Routes. */
+void	sqlapi_post(struct http_req *req);		/* POST /sql */
+void	session_post(struct http_req *req);		/* POST /session */
+void	session_get(struct http_req *req);		/* GET /session */
+void	session_delete(struct http_req *req);		/* DELETE /session */
+void	session_schema(struct http_req *req);		/* GET .../schema */
+void	session_export_db(struct http_req *req);	/* .../export.db */
+void	session_export_sql(struct http_req *req);	/* .../export.sql */
+void	session_fork(struct http_req *req);		/* POST .../fork */
+/* The body cap of POST /session by its Content-Type (http.h). */
+int64_t	session_body_limit(const struct http_req *req);
+
+#endif
