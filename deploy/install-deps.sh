@@ -6,8 +6,9 @@
 # apt-get and useradd; otherwise it prints the exact commands and fails.
 set -eu
 # clang and libclang-rt-14-dev (libFuzzer, ASan, UBSan runtimes): tests/fuzz.
+# strace: tests/sandbox/test_order.py traces an executor's lockdown order.
 PKGS="gcc make pkg-config libsqlite3-dev libevent-dev libcjson-dev \
-libsodium-dev libseccomp-dev python3 curl clang libclang-rt-14-dev"
+libsodium-dev libseccomp-dev python3 curl clang libclang-rt-14-dev strace"
 USER_NAME=walkind
 if [ "$(id -u)" -eq 0 ] && ! getent passwd "$USER_NAME" >/dev/null; then
 	echo "walkind: creating system user $USER_NAME" >&2

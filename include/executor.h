@@ -4,15 +4,20 @@
 #ifndef WALKIND_EXECUTOR_H
 #define WALKIND_EXECUTOR_H
 
+#include <sys/types.h>
+
 struct config;
 
 /*
  * Run in a freshly forked child of the spawner: `sock` is the executor's
- * end of its socketpair with the front end, `dir` the instance directory.
- * Opens dir/db.sqlite hardened, enters the jail, then answers IPC_EXEC
- * frames one at a time until the socket closes. Never returns.
+ * end of its socketpair with the front end, `dir` the instance directory,
+ * `spawner` the spawner's pid taken before the fork (the child exits at
+ * once if its parent is no longer that process). Enters the jail, then
+ * opens dir/db.sqlite hardened inside it (so a hot-journal rollback and
+ * the schema parse run jailed), then answers IPC_EXEC frames one at a
+ * time until the socket closes. Never returns.
  */
-void	executor_main(const struct config *cfg, const char *dir, int sock)
-	    __attribute__((noreturn));
+void	executor_main(const struct config *cfg, const char *dir, int sock,
+	    pid_t spawner) __attribute__((noreturn));
 
 #endif

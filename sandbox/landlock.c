@@ -95,10 +95,13 @@ static const struct ll_rule ll_spawner[] = {
 	{ "/dev/null", LL_READ_FILE | LL_WRITE_FILE,
 	  "an executor's stdin and stdout" },
 	{ "/dev/urandom", LL_READ_FILE,
-	  "SQLite reseeds its PRNG in each forked executor" },
+	  "SQLite reseeds its PRNG in each forked executor, before the "
+	  "executor's own lockdown" },
 };
 
-/* One executor: its own instance directory and nothing else. */
+/* One executor: its own instance directory and nothing else. The
+ * executor opens its database only under this domain, so a hot-journal
+ * rollback cannot reach a file a crafted journal names elsewhere. */
 static const struct ll_rule ll_executor[] = {
 	{ ".", LL_DB, "db.sqlite and db.sqlite-journal of this walk-in" },
 };

@@ -2,10 +2,13 @@
  * sandbox.h: the jail of each walkind process.
  *
  * The lockdown order, per process (applied in sandbox.c):
- *   open everything it will ever need (listening socket, keys, log dir,
- *   the walk-in's database) -> sandbox_prepare: build the Landlock
- *   ruleset and compile the seccomp filter -> sandbox_enter:
+ *   open everything it will ever need (listening socket, keys, log dir;
+ *   an executor only reseeds SQLite's PRNG) -> sandbox_prepare: build
+ *   the Landlock ruleset and compile the seccomp filter -> sandbox_enter:
  *   no_new_privs, not dumpable, rlimits (executor), Landlock, seccomp
+ *   -> an executor opens its walk-in's database only now, so the first
+ *   read of a file another executor could have crafted (page 1, the
+ *   schema, a hot journal) happens inside its own jail
  *   -> only then threads and the event loop.
  * Root is dropped before any of this, once for all processes, by
  * sandbox_drop_root in main(), before the spawner is forked: no walkind

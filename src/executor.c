@@ -2,13 +2,25 @@
  * executor.c: one walk-in's SQL, in its own process.
  *
  * Order: detach from everything inherited (fds, signals), die with the
- * spawner, open and harden the connection while files can still be
- * opened (this also reseeds SQLite's PRNG from /dev/urandom, as SQLite
- * does in a forked child), enter the jail, then serve. A request runs to
- * its reply; the front end SIGKILLs us if the reply does not come within
- * the deadline plus BOUNDS_KILL_GRACE_MS. On EOF (idle timeout, eviction,
- * TTL, shutdown) an open transaction is rolled back, the empty journal
- * the connection kept is removed (sqlconn_close), and we exit.
+ * spawner, reseed SQLite's PRNG from /dev/urandom (the one file it needs
+ * that the jail does not grant), enter the jail (rlimits, the Landlock
+ * domain of this walk-in's directory alone, the executor's seccomp
+ * filter), and only then open and harden the connection, then serve.
+ *
+ * The walk-in's files are untrusted input: an executor running code
+ * through a SQLite bug can leave anything in its directory (a crafted
+ * db.sqlite, or a hot journal naming a "super-journal" elsewhere, which
+ * SQLite would open, read and delete during the rollback). So the first
+ * open of db.sqlite, the hot-journal rollback and the schema parse all
+ * happen inside this walk-in's own jail, never in the spawner's domain,
+ * which reaches every walk-in under DATA/instances. tests/sandbox
+ * (test_order) traces a fresh executor to prove the order.
+ *
+ * A request runs to its reply; the front end SIGKILLs us if the reply
+ * does not come within the deadline plus BOUNDS_KILL_GRACE_MS. On EOF
+ * (idle timeout, eviction, TTL, shutdown) an open transaction is rolled
+ * back, the empty journal the connection kept is removed (sqlconn_close),
+ * and we exit.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -31,12 +43,17 @@
 
 #define EXEC_FD	3
 
+/*
+ * `spawner` is the spawner's pid, taken before the fork: if it died
+ * before PR_SET_PDEATHSIG was set, we were reparented and no signal will
+ * ever come, so getppid() differs and we go too.
+ */
 static void
-executor_detach(int sock, pid_t parent)
+executor_detach(int sock, pid_t spawner)
 {
 	int nullfd;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != spawner)
 		_exit(1);
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
@@ -56,20 +73,43 @@ executor_detach(int sock, pid_t parent)
 	prctl(PR_SET_NAME, "walkind-exec", 0, 0, 0);
 }
 
+/*
+ * The PRNG state was inherited from the spawner, so every executor would
+ * draw the same numbers. SQLite notices a new pid at its first open and
+ * reseeds from /dev/urandom at its next draw, which would be inside the
+ * jail, where /dev/urandom is not granted (SQLite would then fall back to
+ * time and pid). So reset and draw here, before the jail: SQLite opens
+ * /dev/urandom now and records this pid, and the open does not reset it.
+ * No walk-in file is touched.
+ */
+static void
+executor_seed(void)
+{
+	unsigned int seed;
+
+	sqlite3_randomness(0, NULL);
+	sqlite3_randomness(sizeof(seed), &seed);
+}
+
+/*
+ * Inside the jail: opening reads page 1 (the schema) and rolls back a
+ * hot journal. A failure (a journal that cannot be rolled back within
+ * the jail and the rlimits, a file that is not a database) ends the
+ * process: the front end answers 500 for that request, and a rollback
+ * journal SQLite could not play back stays for the next executor.
+ */
 static struct sqlconn *
 executor_open(const struct config *cfg, const char *dir)
 {
 	struct sqlconn_opts o = { cfg->max_db_bytes, (int)cfg->threads };
 	struct sqlconn *c;
 	char path[4200], err[256];
-	unsigned int seed;
 
 	snprintf(path, sizeof(path), "%s/db.sqlite", dir);
 	if ((c = sqlconn_open(path, &o, err, sizeof(err))) == NULL) {
 		log_warnx("open walk-in database: %s", err);
 		_exit(1);
 	}
-	sqlite3_randomness(sizeof(seed), &seed);	/* seed before the jail */
 	return c;
 }
 
@@ -100,18 +140,21 @@ executor_serve(const struct config *cfg, struct sqlconn *c)
 }
 
 void
-executor_main(const struct config *cfg, const char *dir, int sock)
+executor_main(const struct config *cfg, const char *dir, int sock,
+    pid_t spawner)
 {
 	struct sandbox_params sp = { cfg, dir, -1 };
-	pid_t parent = getppid();
 	struct sqlconn *c;
 
 	log_init("executor", cfg->verbose);
-	executor_detach(sock, parent);
-	c = executor_open(cfg, dir);
+	executor_detach(sock, spawner);
+	executor_seed();
+	/* Lockdown first: no walk-in file has been opened yet (prepare
+	 * opens the directory O_PATH, for the Landlock rule only). */
 	if (sandbox_prepare(SANDBOX_EXECUTOR, &sp) == -1)
 		_exit(1);
 	sandbox_enter(SANDBOX_EXECUTOR);
+	c = executor_open(cfg, dir);
 	executor_serve(cfg, c);
 	sqlconn_close(c);	/* rolls back, removes the empty journal */
 	_exit(0);

@@ -169,8 +169,8 @@ remove_bucket(int64_t expires)
 static pid_t
 fork_executor(const char *dir, int *sock_out)
 {
+	pid_t pid, self = getpid();	/* before the fork: the child checks it */
 	int sv[2];
-	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		return -1;
@@ -182,7 +182,7 @@ fork_executor(const char *dir, int *sock_out)
 	if (pid == 0) {
 		close(sv[0]);
 		close(sp_fd);
-		executor_main(sp_cfg, dir, sv[1]);
+		executor_main(sp_cfg, dir, sv[1], self);
 	}
 	close(sv[1]);
 	*sock_out = sv[0];

@@ -6,8 +6,9 @@ run.py: walkind's sandbox suite (issue 3, "Proof, in make check").
 
 Black-box cases about the jail: what /proc shows of each process, the
 executor's rlimits, executors killed mid-write (SIGSYS, the death a seccomp
-violation causes, and SIGKILL), the deadline kill during a write, and the
-/healthz sandbox field. Uses tests/blackbox's harness and runner: each group
+violation causes, and SIGKILL), the deadline kill during a write, the
+/healthz sandbox field, and an executor's lockdown order and hostile hot
+journals (test_order.py). Uses tests/blackbox's harness and runner: each group
 against its own daemon, one line per failure, and exactly one closing line
 "sandbox: N passed, M failed". Exit 0 iff M == 0.
 """
@@ -27,14 +28,14 @@ bbrun = harness.blackbox_runner()
 
 # This suite's modules. They may import black-box modules for helpers, which
 # registers those modules' groups too: run only groups whose cases are ours.
-MODULES = ("test_procs",)
+MODULES = ("test_procs", "test_order")
 for _m in MODULES:
 	importlib.import_module(_m)
 
 
 # Groups that prove the jail itself; sanitizer builds have none
 # (sandbox/sandbox.c). The kill and deadline groups apply to every build.
-JAIL_GROUPS = ("procs", "rlimits", "insecure")
+JAIL_GROUPS = ("procs", "rlimits", "insecure", "exec-order", "hostile-journal")
 
 
 def our_groups():

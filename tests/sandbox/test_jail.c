@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include <seccomp.h>
+#include <sqlite3.h>
 
 #include "accesslog.h"
 #include "bounds.h"
@@ -94,13 +95,17 @@ run_executor(void (*fn)(void))
 	struct sandbox_params sp = { &cfg, dir_a, -1 };
 	struct sqlconn_opts o = { cfg.max_db_bytes, 0 };
 	char path[PATH_MAX + 128], err[256];
+	unsigned int seed;
 
-	snprintf(path, sizeof(path), "%s/db.sqlite", dir_a);
-	if ((exec_conn = sqlconn_open(path, &o, err, sizeof(err))) == NULL)
-		_exit(90);
+	/* As executor_main: reseed, lock down, and only then open. */
+	sqlite3_randomness(0, NULL);
+	sqlite3_randomness(sizeof(seed), &seed);
 	if (sandbox_prepare(SANDBOX_EXECUTOR, &sp) == -1)
 		_exit(91);
 	sandbox_enter(SANDBOX_EXECUTOR);
+	snprintf(path, sizeof(path), "%s/db.sqlite", dir_a);
+	if ((exec_conn = sqlconn_open(path, &o, err, sizeof(err))) == NULL)
+		_exit(90);
 	fn();
 	_exit(0);
 }
