@@ -12,7 +12,7 @@
  * Every request gets exactly one reply: the handler must call http_reply
  * exactly once, possibly later from another event callback. If the
  * client goes away first the request stays valid and the reply is
- * dropped.
+ * dropped (still logged, through the done callback).
  */
 #ifndef WALKIND_HTTP_H
 #define WALKIND_HTTP_H
@@ -26,6 +26,7 @@ struct http_conn;
 
 struct http_req {
 	struct http_conn *conn;		/* NULL once the client is gone */
+	struct http_server *srv;	/* outlives the request */
 	char		 method[16];	/* as sent (validated token) */
 	char		*target;	/* path + query, NUL-terminated */
 	/* Header values (NULL when absent), pointing into the head copy. */
@@ -71,7 +72,12 @@ int	http_parse_head(struct http_req *r, size_t len, struct http_head *hi);
 
 /* Called for every complete, well-formed request. */
 typedef void (*http_handler_cb)(struct http_req *req, void *arg);
-/* Called once per reply (including the layer's own errors) to log it. */
+/*
+ * Called once per reply to log it: the layer's own errors included, a
+ * reply to a client already gone included (with the status decided),
+ * and the 503 to a connection past the cap (req has only peer_ip and
+ * start_ms then; method is "").
+ */
 typedef void (*http_done_cb)(const struct http_req *req, int status,
 	    void *arg);
 

@@ -380,8 +380,8 @@ struct route {
 
 static const struct route routes[] = {
 	{ "/sql",		"POST",	"POST, OPTIONS", sql_post },
-	{ "/healthz",		"GET",	"GET, OPTIONS",	 health_get },
-	{ "/openapi.json",	"GET",	"GET, OPTIONS",	 openapi_get },
+	{ "/healthz",		"GET",	"GET, HEAD, OPTIONS", health_get },
+	{ "/openapi.json",	"GET",	"GET, HEAD, OPTIONS", openapi_get },
 };
 
 static void
@@ -395,7 +395,10 @@ frontend_handle(struct http_req *req, void *arg)
 		if (strlen(routes[i].path) != plen ||
 		    strncmp(routes[i].path, req->target, plen) != 0)
 			continue;
-		if (strcmp(req->method, routes[i].method) == 0)
+		/* HEAD is GET without the body (http_reply drops it). */
+		if (strcmp(req->method, routes[i].method) == 0 ||
+		    (strcmp(req->method, "HEAD") == 0 &&
+		    strcmp(routes[i].method, "GET") == 0))
 			routes[i].fn(req);
 		else if (strcmp(req->method, "OPTIONS") == 0)
 			preflight(req, routes[i].allow);

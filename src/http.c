@@ -14,9 +14,11 @@
  * arrived, then the whole-request deadline from the first byte (this is
  * what stops slowloris clients; evhttp only has an idle timeout).
  *
- * Parsing is strict on purpose: duplicate or signed Content-Length,
- * whitespace before a colon, obs-fold, bare CR/LF, NUL bytes, a missing
- * Host on HTTP/1.1 are 400; Transfer-Encoding is refused with 411.
+ * Parsing is strict on purpose: duplicate or signed Content-Length, two
+ * Content-Type headers, whitespace before a colon, obs-fold, bare CR/LF,
+ * NUL bytes, a missing Host on HTTP/1.1 are 400; Transfer-Encoding is
+ * refused with 411. The absolute form of the target, which proxies send,
+ * is accepted as RFC 9112 requires: its path is what the handler sees.
  * Event-loop thread only.
  */
 #include <errno.h>
@@ -122,6 +124,7 @@ req_new(struct http_conn *c)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		fatal("calloc");
 	r->conn = c;
+	r->srv = c->srv;
 	memcpy(r->peer_ip, c->peer_ip, sizeof(r->peer_ip));
 	r->start_ms = c->req_start ? c->req_start : http_now_ms();
 	return r;
@@ -193,6 +196,7 @@ http_reply(struct http_req *req, int status, const struct http_header *extra,
     size_t nextra, const char *body, size_t len)
 {
 	struct http_conn *c = req->conn;
+	struct http_server *s = req->srv;
 
 	if (c != NULL) {
 		struct evbuffer *out = bufferevent_get_output(c->bev);
@@ -210,9 +214,10 @@ http_reply(struct http_req *req, int status, const struct http_header *extra,
 		c->req = NULL;
 		c->state = C_WRITE;
 		reply_send(c, out, tmp);
-		if (c->srv->o.done)
-			c->srv->o.done(req, status, c->srv->o.arg);
 	}
+	/* Logged whether or not the client is still there to read it. */
+	if (s->o.done)
+		s->o.done(req, status, s->o.arg);
 	req_free(req);
 }
 
@@ -283,6 +288,36 @@ has_token(const char *v, const char *tok)
 	return 0;
 }
 
+/*
+ * The absolute form "http://host/path?query" (RFC 9112 3.2.2: a server
+ * MUST accept it; proxies send it) is cut down to its path and query,
+ * "/" when the path is empty, in place. The authority stands in for Host
+ * (which this layer only counts), so it is only checked: not empty
+ * (RFC 9110 4.2.1), no userinfo (4.2.4: a recipient should treat it as
+ * an error), no fragment. Any other target is left as sent.
+ */
+static int
+parse_absolute_form(struct http_req *r)
+{
+	char *auth, *end;
+	size_t n;
+
+	if (strncasecmp(r->target, "http://", 7) == 0)
+		auth = r->target + 7;
+	else if (strncasecmp(r->target, "https://", 8) == 0)
+		auth = r->target + 8;
+	else
+		return 0;
+	n = strcspn(auth, "/?#");
+	if (n == 0 || memchr(auth, '@', n) != NULL || strchr(auth, '#'))
+		return 400;
+	end = auth + n;
+	if (*end != '/')
+		*--end = '/';		/* "http://h?q": the last byte of h */
+	r->target = end;
+	return 0;
+}
+
 /* Parse "METHOD SP target SP HTTP/1.x"; line is NUL-terminated. */
 static int
 parse_request_line(struct http_req *r, char *line, struct http_head *hi)
@@ -305,6 +340,8 @@ parse_request_line(struct http_req *r, char *line, struct http_head *hi)
 	for (p = r->target; *p; p++)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
 			return 400;
+	if (*r->target != '/' && parse_absolute_form(r) != 0)
+		return 400;
 	if (strcmp(sp2 + 1, "HTTP/1.1") == 0)
 		hi->http10 = 0;
 	else if (strcmp(sp2 + 1, "HTTP/1.0") == 0)
@@ -340,8 +377,11 @@ parse_header(struct http_req *r, char *line, struct http_head *hi)
 	} else if (strcasecmp(line, "Transfer-Encoding") == 0) {
 		hi->chunked = 1;
 	} else if (strcasecmp(line, "Content-Type") == 0) {
-		if (r->content_type == NULL)
-			r->content_type = v;
+		/* Two are ambiguous as two Content-Lengths are: an
+		 * intermediary may act on the other one. */
+		if (r->content_type != NULL)
+			return 400;
+		r->content_type = v;
 	} else if (strcasecmp(line, "X-Walkin-Session") == 0) {
 		if (r->session != NULL)
 			return 400;
@@ -646,13 +686,16 @@ peer_to_text(const struct sockaddr *sa, char *out, size_t outlen)
  * Past the connection cap: one 503 with the headers of every reply, then
  * close. What the client has sent already is drained first, so the close
  * is a FIN rather than a reset that can discard the reply in flight.
+ * The access log gets its line, with no method: none was read.
  */
 static void
-accept_busy(const struct http_server *s, evutil_socket_t fd)
+accept_busy(const struct http_server *s, evutil_socket_t fd,
+    const struct sockaddr *sa)
 {
 	static const char body[] = "{\"error\":\"server busy\"}";
 	const struct http_header retry = { "Retry-After", "1" };
 	struct evbuffer *out;
+	struct http_req r;
 	char sink[4096];
 	int i;
 
@@ -666,6 +709,12 @@ accept_busy(const struct http_server *s, evutil_socket_t fd)
 	for (i = 0; i < 4 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
 		;
 	close(fd);
+	if (s->o.done) {
+		memset(&r, 0, sizeof(r));
+		peer_to_text(sa, r.peer_ip, sizeof(r.peer_ip));
+		r.start_ms = http_now_ms();
+		s->o.done(&r, 503, s->o.arg);
+	}
 }
 
 static void
@@ -681,7 +730,7 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	(void)lev;
 	(void)salen;
 	if (s->nconns >= BOUNDS_HTTP_MAX_CONNS) {
-		accept_busy(s, fd);
+		accept_busy(s, fd, sa);
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
