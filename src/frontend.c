@@ -203,15 +203,16 @@ body_parse(const char *body, size_t len)
 	return root;
 }
 
-/* Node-wide and per-IP checks for a new walk-in; 0 or an HTTP status. */
+/*
+ * Node-wide and per-IP checks for a new walk-in; 0 or an HTTP status.
+ * The rate token is taken last, so a create refused for capacity does
+ * not cost the client one.
+ */
 static int
 create_check(struct http_req *req, int *retry)
 {
 	struct statvfs sv;
 
-	if ((*retry = ratelimit_take(req->peer_ip, RATELIMIT_CREATE,
-	    http_now_ms())) > 0)
-		return 429;
 	if (fe_cfg->max_instances_per_ip > 0 && registry_ip_count(req->peer_ip)
 	    >= (size_t)fe_cfg->max_instances_per_ip) {
 		*retry = 60;
@@ -226,6 +227,9 @@ create_check(struct http_req *req, int *retry)
 	    (uint64_t)fe_cfg->max_db_bytes * 2 ||
 	    (sv.f_files > 0 && sv.f_favail < BOUNDS_MIN_FREE_INODES)))
 		return 503;
+	if ((*retry = ratelimit_take(req->peer_ip, RATELIMIT_CREATE,
+	    http_now_ms())) > 0)
+		return 429;
 	return 0;
 }
 
@@ -459,6 +463,12 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	if (sig == SIGCHLD) {
 		if (waitpid(fe_spawner_pid, &status, WNOHANG) == fe_spawner_pid)
 			fatalx("spawner exited unexpectedly");
+		return;
+	}
+	/* logrotate's HUP: a restart policy must not see a clean exit. */
+	if (sig == SIGHUP) {
+		accesslog_reopen();
+		log_info("SIGHUP: access log reopened");
 		return;
 	}
 	log_info("shutting down");

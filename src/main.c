@@ -112,6 +112,10 @@ main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* SIGHUP is the front end's (it reopens the access log, frontend.c);
+	 * one sent to the whole service (systemctl kill, a closing terminal)
+	 * must not kill the spawner or an executor, which inherit this. */
+	signal(SIGHUP, SIG_IGN);
 	/* A log file past LimitFSIZE must fail a write (EFBIG), not kill
 	 * the front end; executors ignore it too (rlimit.c). */
 	signal(SIGXFSZ, SIG_IGN);

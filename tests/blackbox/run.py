@@ -139,4 +139,5 @@ if __name__ == "__main__":
 	import test_limits  # noqa: F401
 	import test_cli  # noqa: F401
 	import test_deploy  # noqa: F401
+	import test_ops  # noqa: F401
 	sys.exit(main(sys.argv))
