@@ -94,6 +94,12 @@ struct http_server *http_server_new(struct event_base *base, int fd,
 	    const struct http_opts *o);
 void	http_server_free(struct http_server *s);
 size_t	http_server_conns(const struct http_server *s);
+/*
+ * Cap the open client connections of every server at n (default
+ * BOUNDS_HTTP_MAX_CONNS); past it a new connection is answered 503 and
+ * closed. main.c lowers it when RLIMIT_NOFILE cannot hold the default.
+ */
+void	http_set_max_conns(size_t n);
 
 /*
  * Send status + body (JSON unless status is 204) with the CORS headers

@@ -19,6 +19,15 @@
  * NUL bytes, a missing Host on HTTP/1.1 are 400; Transfer-Encoding is
  * refused with 411. The absolute form of the target, which proxies send,
  * is accepted as RFC 9112 requires: its path is what the handler sees.
+ *
+ * Descriptors: the connection cap (http_set_max_conns, sized by main.c
+ * to RLIMIT_NOFILE) should keep accept(2) from running out of them; if
+ * it does anyway (EMFILE, ENFILE: another process's share, a lowered
+ * limit), the listener is switched off for BOUNDS_HTTP_ACCEPT_PAUSE_MS at
+ * a time, and one line is logged per episode (failures less than
+ * HTTP_STARVED_QUIET_MS apart). Left on, a level-triggered listener
+ * whose pending connection cannot be taken spins the loop at full CPU
+ * and logs every failed call (issue 15: 1.27 million lines in 3 s).
  * Event-loop thread only.
  */
 #include <errno.h>
@@ -46,12 +55,20 @@
 #include "log.h"
 
 #define HTTP_LINGER_MS	1000
+/* accept(2) out of descriptors again within this long of the last time
+ * is the same episode, which is logged once. */
+#define HTTP_STARVED_QUIET_MS	10000
 
 enum conn_state { C_HEAD, C_BODY, C_BUSY, C_WRITE, C_LINGER };
+
+/* The connection cap: BOUNDS_HTTP_MAX_CONNS unless main.c lowered it. */
+static size_t	http_max_conns = BOUNDS_HTTP_MAX_CONNS;
 
 struct http_server {
 	struct event_base	*base;
 	struct evconnlistener	*lev;
+	struct event		*resume;	/* re-enables lev after EMFILE */
+	int64_t			 starved_ms;	/* last EMFILE; 0 if none yet */
 	struct http_opts	 o;
 	size_t			 nconns;
 	LIST_HEAD(, http_conn)	 conns;		/* every open one, for _free */
@@ -729,7 +746,7 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 
 	(void)lev;
 	(void)salen;
-	if (s->nconns >= BOUNDS_HTTP_MAX_CONNS) {
+	if (s->nconns >= http_max_conns) {
 		accept_busy(s, fd, sa);
 		return;
 	}
@@ -754,14 +771,49 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	timer_arm(c, BOUNDS_HTTP_IDLE_MS);
 }
 
+/*
+ * accept(2) failed with an error libevent does not retry by itself. Out
+ * of descriptors or kernel memory, the pending connection stays queued
+ * and the listener would fire again at once: stop listening for a
+ * moment (see the file comment), logging once per episode. Anything
+ * else concerns one connection: logged, and serving goes on.
+ */
 static void
 accept_error_cb(struct evconnlistener *lev, void *arg)
 {
-	(void)lev;
-	(void)arg;
-	/* EMFILE and friends: the connection cap keeps us below NOFILE;
-	 * anything else is transient. Keep serving. */
-	log_warn("http: accept");
+	const struct timeval pause = { 0, BOUNDS_HTTP_ACCEPT_PAUSE_MS * 1000 };
+	struct http_server *s = arg;
+	int e = errno;
+	int64_t now = http_now_ms(), last = s->starved_ms;
+
+	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM) {
+		log_warn("http: accept");
+		return;
+	}
+	evconnlistener_disable(lev);
+	evtimer_add(s->resume, &pause);
+	s->starved_ms = now;
+	if (last != 0 && now - last < HTTP_STARVED_QUIET_MS)
+		return;
+	log_warnx("http: accept: %s with %zu connections open; pausing "
+	    "accept for %d ms at a time while it lasts", strerror(e),
+	    s->nconns, BOUNDS_HTTP_ACCEPT_PAUSE_MS);
+}
+
+static void
+accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_server *s = arg;
+
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(s->lev);
+}
+
+void
+http_set_max_conns(size_t n)
+{
+	http_max_conns = n;
 }
 
 struct http_server *
@@ -773,7 +825,8 @@ http_server_new(struct event_base *base, int fd, const struct http_opts *o)
 		fatal("calloc");
 	s->base = base;
 	s->o = *o;
-	if ((s->scratch = evbuffer_new()) == NULL)
+	if ((s->scratch = evbuffer_new()) == NULL ||
+	    (s->resume = evtimer_new(base, accept_resume_cb, s)) == NULL)
 		fatalx("http: out of memory");
 	s->lev = evconnlistener_new(base, accept_cb, s,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
@@ -793,6 +846,7 @@ http_server_free(struct http_server *s)
 	while (!LIST_EMPTY(&s->conns))
 		conn_free(LIST_FIRST(&s->conns));
 	evconnlistener_free(s->lev);
+	event_free(s->resume);
 	evbuffer_free(s->scratch);
 	free(s);
 }
