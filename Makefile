@@ -17,9 +17,12 @@ HARDEN	:= $(call cc-option,-fstack-protector-strong) \
 	   $(call cc-option,-fstack-clash-protection) \
 	   $(call cc-option,-fcf-protection) \
 	   $(call cc-option,-fPIE) -D_FORTIFY_SOURCE=2
+# Defined before LDHARDEN: `:=` expands at once, and an undefined $(comma)
+# made the relro/now probes test "-Wl-z" and drop the flags silently
+# (tests/deploy/check-hardening.sh now fails the build's check for that).
+comma	:= ,
 LDHARDEN := $(call cc-option,-pie) $(call cc-option,-Wl$(comma)-z$(comma)relro) \
 	   $(call cc-option,-Wl$(comma)-z$(comma)now)
-comma	:= ,
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -45,10 +48,12 @@ TEST_BIN := $(UNIT_BIN) $(JAIL_BIN)
 
 all: $(BUILD)/walkind
 
-# Flags are recorded so that a change (e.g. -Werror for check) rebuilds.
+# Flags are recorded so that a change (e.g. -Werror for check, or the
+# link's hardening) rebuilds.
 $(BUILD)/.cflags: FORCE
 	@mkdir -p $(BUILD)
-	@echo '$(ALL_CFLAGS)' | cmp -s - $@ || echo '$(ALL_CFLAGS)' > $@
+	@echo '$(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || \
+	    echo '$(ALL_CFLAGS) $(ALL_LDFLAGS)' > $@
 FORCE:
 
 $(BUILD)/%.o: %.c $(BUILD)/.cflags

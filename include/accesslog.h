@@ -24,6 +24,11 @@ struct accesslog_entry {
 /* Open the log directory (created 0700 if missing). Returns 0 or -1. */
 int	accesslog_open(const char *logs_dir);
 void	accesslog_close(void);
+/*
+ * Close the day's file; the next line opens it again by name. For
+ * SIGHUP, after logrotate renamed the file.
+ */
+void	accesslog_reopen(void);
 void	accesslog_write(const struct accesslog_entry *e);
 /* Delete access-*.jsonl older than `days` days at wall time now_s. */
 void	accesslog_expire(int64_t now_s, int days);

@@ -96,6 +96,19 @@
 #define BOUNDS_HTTP_REQUEST_MS	10000	/* first byte to full body (slowloris) */
 #define BOUNDS_HTTP_IDLE_MS	30000	/* keep-alive idle before close */
 #define BOUNDS_HTTP_MAX_CONNS	4096	/* open client connections */
+/* Descriptors the front end holds besides connections and executors
+ * (2 each: socket, pidfd): listener, spawner link, stdio, log and key
+ * directories, the day's access log, libevent's epoll and signal pipe;
+ * about 15, so 64 leaves room. deploy/walkind.service's LimitNOFILE is
+ * this sum (tests/deploy/check-unit.sh); below it main.c lowers the
+ * connection cap to what RLIMIT_NOFILE holds... */
+#define BOUNDS_FE_FD_SLACK	64
+/* ...and refuses to start below this many connections: a service that
+ * a few dozen idle clients fill is a misconfiguration, not a service. */
+#define BOUNDS_HTTP_MIN_CONNS	64
+/* Out of descriptors at accept(2) anyway: stop accepting this long at a
+ * time, rather than spin on a connection that cannot be taken (http.c). */
+#define BOUNDS_HTTP_ACCEPT_PAUSE_MS 200
 /* Unsent reply bytes need no cap of their own: a connection holds one
  * reply at a time (pipelined requests wait unread, http.c), and a reply
  * is bounded by --max-result-bytes plus its encoding. */

@@ -12,7 +12,7 @@
  * Every request gets exactly one reply: the handler must call http_reply
  * exactly once, possibly later from another event callback. If the
  * client goes away first the request stays valid and the reply is
- * dropped.
+ * dropped (still logged, through the done callback).
  */
 #ifndef WALKIND_HTTP_H
 #define WALKIND_HTTP_H
@@ -26,6 +26,7 @@ struct http_conn;
 
 struct http_req {
 	struct http_conn *conn;		/* NULL once the client is gone */
+	struct http_server *srv;	/* outlives the request */
 	char		 method[16];	/* as sent (validated token) */
 	char		*target;	/* path + query, NUL-terminated */
 	/* Header values (NULL when absent), pointing into the head copy. */
@@ -73,7 +74,12 @@ int	http_parse_head(struct http_req *r, size_t len, struct http_head *hi);
 
 /* Called for every complete, well-formed request. */
 typedef void (*http_handler_cb)(struct http_req *req, void *arg);
-/* Called once per reply (including the layer's own errors) to log it. */
+/*
+ * Called once per reply to log it: the layer's own errors included, a
+ * reply to a client already gone included (with the status decided),
+ * and the 503 to a connection past the cap (req has only peer_ip and
+ * start_ms then; method is "").
+ */
 typedef void (*http_done_cb)(const struct http_req *req, int status,
 	    void *arg);
 
@@ -100,6 +106,12 @@ struct http_server *http_server_new(struct event_base *base, int fd,
 	    const struct http_opts *o);
 void	http_server_free(struct http_server *s);
 size_t	http_server_conns(const struct http_server *s);
+/*
+ * Cap the open client connections of every server at n (default
+ * BOUNDS_HTTP_MAX_CONNS); past it a new connection is answered 503 and
+ * closed. main.c lowers it when RLIMIT_NOFILE cannot hold the default.
+ */
+void	http_set_max_conns(size_t n);
 
 /*
  * Send status + body (JSON unless status is 204) with the CORS headers

@@ -6,7 +6,8 @@
  * log directory, which is held open as a directory fd so later opens do
  * not depend on the path or the working directory. The day's file stays
  * open (O_APPEND, 0600) and is swapped when an entry's date differs
- * from the open file's.
+ * from the open file's, or after accesslog_reopen (SIGHUP), so a file
+ * renamed by logrotate stops growing and a new one starts.
  *
  * Every string field is written through al_put_str, which produces valid
  * JSON that is also plain ASCII: '"' and '\\' are backslash-escaped,
@@ -83,6 +84,15 @@ accesslog_close(void)
 	if (al_dirfd != -1)
 		close(al_dirfd);
 	al_fd = al_dirfd = -1;
+	al_failing = 0;
+}
+
+void
+accesslog_reopen(void)
+{
+	if (al_fd != -1)
+		close(al_fd);
+	al_fd = -1;
 	al_failing = 0;
 }
 

@@ -145,15 +145,16 @@ fe_walkin(struct http_req *req)
 	return inst;
 }
 
-/* Node-wide and per-IP checks for a new walk-in; 0 or an HTTP status. */
+/*
+ * Node-wide and per-IP checks for a new walk-in; 0 or an HTTP status.
+ * The rate token is taken last, so a create refused for capacity does
+ * not cost the client one.
+ */
 static int
 create_check(struct http_req *req, int *retry)
 {
 	struct statvfs sv;
 
-	if ((*retry = ratelimit_take(req->peer_ip, RATELIMIT_CREATE,
-	    http_now_ms())) > 0)
-		return 429;
 	if (fe_cfg->max_instances_per_ip > 0 && registry_ip_count(req->peer_ip)
 	    >= (size_t)fe_cfg->max_instances_per_ip) {
 		*retry = 60;
@@ -168,6 +169,9 @@ create_check(struct http_req *req, int *retry)
 	    (uint64_t)fe_cfg->max_db_bytes * 2 ||
 	    (sv.f_files > 0 && sv.f_favail < BOUNDS_MIN_FREE_INODES)))
 		return 503;
+	if ((*retry = ratelimit_take(req->peer_ip, RATELIMIT_CREATE,
+	    http_now_ms())) > 0)
+		return 429;
 	return 0;
 }
 
@@ -323,18 +327,19 @@ struct route {
 	void		(*fn)(struct http_req *);
 };
 
-#define SESSION_ALLOW	"GET, POST, DELETE, OPTIONS"
+#define GET_ALLOW	"GET, HEAD, OPTIONS"
+#define SESSION_ALLOW	"GET, HEAD, POST, DELETE, OPTIONS"
 static const struct route routes[] = {
 	{ "/sql",		"POST",	"POST, OPTIONS", sqlapi_post },
 	{ "/session",		"POST",	SESSION_ALLOW,	 session_post },
 	{ "/session",		"GET",	SESSION_ALLOW,	 session_get },
 	{ "/session",		"DELETE", SESSION_ALLOW, session_delete },
-	{ "/session/schema",	"GET",	"GET, OPTIONS",	 session_schema },
-	{ "/session/export.db",	"GET",	"GET, OPTIONS",	 session_export_db },
-	{ "/session/export.sql", "GET",	"GET, OPTIONS",	 session_export_sql },
+	{ "/session/schema",	"GET",	GET_ALLOW,	 session_schema },
+	{ "/session/export.db",	"GET",	GET_ALLOW,	 session_export_db },
+	{ "/session/export.sql", "GET",	GET_ALLOW,	 session_export_sql },
 	{ "/session/fork",	"POST",	"POST, OPTIONS", session_fork },
-	{ "/healthz",		"GET",	"GET, OPTIONS",	 health_get },
-	{ "/openapi.json",	"GET",	"GET, OPTIONS",	 openapi_get },
+	{ "/healthz",		"GET",	GET_ALLOW,	 health_get },
+	{ "/openapi.json",	"GET",	GET_ALLOW,	 openapi_get },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 
@@ -353,7 +358,10 @@ route_find(const struct http_req *req, const struct route **match)
 			continue;
 		if (first == NULL)
 			first = &routes[i];
-		if (strcmp(req->method, routes[i].method) == 0) {
+		/* HEAD is GET without the body (http_reply drops it). */
+		if (strcmp(req->method, routes[i].method) == 0 ||
+		    (strcmp(req->method, "HEAD") == 0 &&
+		    strcmp(routes[i].method, "GET") == 0)) {
 			*match = &routes[i];
 			break;
 		}
@@ -441,6 +449,12 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	if (sig == SIGCHLD) {
 		if (waitpid(fe_spawner_pid, &status, WNOHANG) == fe_spawner_pid)
 			fatalx("spawner exited unexpectedly");
+		return;
+	}
+	/* logrotate's HUP: a restart policy must not see a clean exit. */
+	if (sig == SIGHUP) {
+		accesslog_reopen();
+		log_info("SIGHUP: access log reopened");
 		return;
 	}
 	log_info("shutting down");

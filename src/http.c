@@ -14,9 +14,20 @@
  * arrived, then the whole-request deadline from the first byte (this is
  * what stops slowloris clients; evhttp only has an idle timeout).
  *
- * Parsing is strict on purpose: duplicate or signed Content-Length,
- * whitespace before a colon, obs-fold, bare CR/LF, NUL bytes, a missing
- * Host on HTTP/1.1 are 400; Transfer-Encoding is refused with 411.
+ * Parsing is strict on purpose: duplicate or signed Content-Length, two
+ * Content-Type headers, whitespace before a colon, obs-fold, bare CR/LF,
+ * NUL bytes, a missing Host on HTTP/1.1 are 400; Transfer-Encoding is
+ * refused with 411. The absolute form of the target, which proxies send,
+ * is accepted as RFC 9112 requires: its path is what the handler sees.
+ *
+ * Descriptors: the connection cap (http_set_max_conns, sized by main.c
+ * to RLIMIT_NOFILE) should keep accept(2) from running out of them; if
+ * it does anyway (EMFILE, ENFILE: another process's share, a lowered
+ * limit), the listener is switched off for BOUNDS_HTTP_ACCEPT_PAUSE_MS at
+ * a time, and one line is logged per episode (failures less than
+ * HTTP_STARVED_QUIET_MS apart). Left on, a level-triggered listener
+ * whose pending connection cannot be taken spins the loop at full CPU
+ * and logs every failed call (issue 15: 1.27 million lines in 3 s).
  * Event-loop thread only.
  */
 #include <errno.h>
@@ -44,12 +55,20 @@
 #include "log.h"
 
 #define HTTP_LINGER_MS	1000
+/* accept(2) out of descriptors again within this long of the last time
+ * is the same episode, which is logged once. */
+#define HTTP_STARVED_QUIET_MS	10000
 
 enum conn_state { C_HEAD, C_BODY, C_BUSY, C_WRITE, C_LINGER };
+
+/* The connection cap: BOUNDS_HTTP_MAX_CONNS unless main.c lowered it. */
+static size_t	http_max_conns = BOUNDS_HTTP_MAX_CONNS;
 
 struct http_server {
 	struct event_base	*base;
 	struct evconnlistener	*lev;
+	struct event		*resume;	/* re-enables lev after EMFILE */
+	int64_t			 starved_ms;	/* last EMFILE; 0 if none yet */
 	struct http_opts	 o;
 	size_t			 nconns;
 	LIST_HEAD(, http_conn)	 conns;		/* every open one, for _free */
@@ -126,6 +145,7 @@ req_new(struct http_conn *c)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		fatal("calloc");
 	r->conn = c;
+	r->srv = c->srv;
 	memcpy(r->peer_ip, c->peer_ip, sizeof(r->peer_ip));
 	r->start_ms = c->req_start ? c->req_start : http_now_ms();
 	return r;
@@ -208,6 +228,7 @@ http_reply_ct(struct http_req *req, int status, const char *ctype,
     size_t len)
 {
 	struct http_conn *c = req->conn;
+	struct http_server *s = req->srv;
 
 	if (c != NULL) {
 		struct evbuffer *out = bufferevent_get_output(c->bev);
@@ -225,9 +246,10 @@ http_reply_ct(struct http_req *req, int status, const char *ctype,
 		c->req = NULL;
 		c->state = C_WRITE;
 		reply_send(c, out, tmp);
-		if (c->srv->o.done)
-			c->srv->o.done(req, status, c->srv->o.arg);
 	}
+	/* Logged whether or not the client is still there to read it. */
+	if (s->o.done)
+		s->o.done(req, status, s->o.arg);
 	req_free(req);
 }
 
@@ -298,6 +320,36 @@ has_token(const char *v, const char *tok)
 	return 0;
 }
 
+/*
+ * The absolute form "http://host/path?query" (RFC 9112 3.2.2: a server
+ * MUST accept it; proxies send it) is cut down to its path and query,
+ * "/" when the path is empty, in place. The authority stands in for Host
+ * (which this layer only counts), so it is only checked: not empty
+ * (RFC 9110 4.2.1), no userinfo (4.2.4: a recipient should treat it as
+ * an error), no fragment. Any other target is left as sent.
+ */
+static int
+parse_absolute_form(struct http_req *r)
+{
+	char *auth, *end;
+	size_t n;
+
+	if (strncasecmp(r->target, "http://", 7) == 0)
+		auth = r->target + 7;
+	else if (strncasecmp(r->target, "https://", 8) == 0)
+		auth = r->target + 8;
+	else
+		return 0;
+	n = strcspn(auth, "/?#");
+	if (n == 0 || memchr(auth, '@', n) != NULL || strchr(auth, '#'))
+		return 400;
+	end = auth + n;
+	if (*end != '/')
+		*--end = '/';		/* "http://h?q": the last byte of h */
+	r->target = end;
+	return 0;
+}
+
 /* Parse "METHOD SP target SP HTTP/1.x"; line is NUL-terminated. */
 static int
 parse_request_line(struct http_req *r, char *line, struct http_head *hi)
@@ -320,6 +372,8 @@ parse_request_line(struct http_req *r, char *line, struct http_head *hi)
 	for (p = r->target; *p; p++)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
 			return 400;
+	if (*r->target != '/' && parse_absolute_form(r) != 0)
+		return 400;
 	if (strcmp(sp2 + 1, "HTTP/1.1") == 0)
 		hi->http10 = 0;
 	else if (strcmp(sp2 + 1, "HTTP/1.0") == 0)
@@ -355,8 +409,11 @@ parse_header(struct http_req *r, char *line, struct http_head *hi)
 	} else if (strcasecmp(line, "Transfer-Encoding") == 0) {
 		hi->chunked = 1;
 	} else if (strcasecmp(line, "Content-Type") == 0) {
-		if (r->content_type == NULL)
-			r->content_type = v;
+		/* Two are ambiguous as two Content-Lengths are: an
+		 * intermediary may act on the other one. */
+		if (r->content_type != NULL)
+			return 400;
+		r->content_type = v;
 	} else if (strcasecmp(line, "X-Walkin-Session") == 0) {
 		if (r->session != NULL)
 			return 400;
@@ -686,13 +743,16 @@ peer_to_text(const struct sockaddr *sa, char *out, size_t outlen)
  * Past the connection cap: one 503 with the headers of every reply, then
  * close. What the client has sent already is drained first, so the close
  * is a FIN rather than a reset that can discard the reply in flight.
+ * The access log gets its line, with no method: none was read.
  */
 static void
-accept_busy(const struct http_server *s, evutil_socket_t fd)
+accept_busy(const struct http_server *s, evutil_socket_t fd,
+    const struct sockaddr *sa)
 {
 	static const char body[] = "{\"error\":\"server busy\"}";
 	const struct http_header retry = { "Retry-After", "1" };
 	struct evbuffer *out;
+	struct http_req r;
 	char sink[4096];
 	int i;
 
@@ -707,6 +767,12 @@ accept_busy(const struct http_server *s, evutil_socket_t fd)
 	for (i = 0; i < 4 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
 		;
 	close(fd);
+	if (s->o.done) {
+		memset(&r, 0, sizeof(r));
+		peer_to_text(sa, r.peer_ip, sizeof(r.peer_ip));
+		r.start_ms = http_now_ms();
+		s->o.done(&r, 503, s->o.arg);
+	}
 }
 
 static void
@@ -721,8 +787,8 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 
 	(void)lev;
 	(void)salen;
-	if (s->nconns >= BOUNDS_HTTP_MAX_CONNS) {
-		accept_busy(s, fd);
+	if (s->nconns >= http_max_conns) {
+		accept_busy(s, fd, sa);
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -746,14 +812,49 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	timer_arm(c, BOUNDS_HTTP_IDLE_MS);
 }
 
+/*
+ * accept(2) failed with an error libevent does not retry by itself. Out
+ * of descriptors or kernel memory, the pending connection stays queued
+ * and the listener would fire again at once: stop listening for a
+ * moment (see the file comment), logging once per episode. Anything
+ * else concerns one connection: logged, and serving goes on.
+ */
 static void
 accept_error_cb(struct evconnlistener *lev, void *arg)
 {
-	(void)lev;
-	(void)arg;
-	/* EMFILE and friends: the connection cap keeps us below NOFILE;
-	 * anything else is transient. Keep serving. */
-	log_warn("http: accept");
+	const struct timeval pause = { 0, BOUNDS_HTTP_ACCEPT_PAUSE_MS * 1000 };
+	struct http_server *s = arg;
+	int e = errno;
+	int64_t now = http_now_ms(), last = s->starved_ms;
+
+	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM) {
+		log_warn("http: accept");
+		return;
+	}
+	evconnlistener_disable(lev);
+	evtimer_add(s->resume, &pause);
+	s->starved_ms = now;
+	if (last != 0 && now - last < HTTP_STARVED_QUIET_MS)
+		return;
+	log_warnx("http: accept: %s with %zu connections open; pausing "
+	    "accept for %d ms at a time while it lasts", strerror(e),
+	    s->nconns, BOUNDS_HTTP_ACCEPT_PAUSE_MS);
+}
+
+static void
+accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_server *s = arg;
+
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(s->lev);
+}
+
+void
+http_set_max_conns(size_t n)
+{
+	http_max_conns = n;
 }
 
 struct http_server *
@@ -765,7 +866,8 @@ http_server_new(struct event_base *base, int fd, const struct http_opts *o)
 		fatal("calloc");
 	s->base = base;
 	s->o = *o;
-	if ((s->scratch = evbuffer_new()) == NULL)
+	if ((s->scratch = evbuffer_new()) == NULL ||
+	    (s->resume = evtimer_new(base, accept_resume_cb, s)) == NULL)
 		fatalx("http: out of memory");
 	s->lev = evconnlistener_new(base, accept_cb, s,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
@@ -785,6 +887,7 @@ http_server_free(struct http_server *s)
 	while (!LIST_EMPTY(&s->conns))
 		conn_free(LIST_FIRST(&s->conns));
 	evconnlistener_free(s->lev);
+	event_free(s->resume);
 	evbuffer_free(s->scratch);
 	free(s);
 }

@@ -3,7 +3,8 @@
  *
  *  1. parse the command line; any bad value stops here (--dump-policy
  *     prints the jail of every process and stops here too)
- *  2. check the kernel has Landlock and seccomp (or --insecure-no-sandbox)
+ *  2. check the kernel has Landlock and seccomp (or --insecure-no-sandbox);
+ *     fit the connection cap to RLIMIT_NOFILE (or refuse to start)
  *  3. create DATA/{instances,logs,secrets} (0700)
  *  4. bind the listening socket, or take it from the service manager
  *     (listen.h): before dropping root, so a port below 1024 works
@@ -31,6 +32,7 @@
 #include "bounds.h"
 #include "config.h"
 #include "frontend.h"
+#include "http.h"
 #include "listen.h"
 #include "log.h"
 #include "registry.h"
@@ -77,16 +79,41 @@ make_data_dirs(const char *data)
 	make_dir(data, "secrets");
 }
 
-/* Client connections need fds: take the hard NOFILE limit. */
+/*
+ * The front end's descriptors: one per client connection, two per
+ * executor (its socket and pidfd), BOUNDS_FE_FD_SLACK for the rest. Take
+ * the hard NOFILE limit; if that cannot hold BOUNDS_HTTP_MAX_CONNS
+ * connections, serve fewer (said once here) rather than meet EMFILE
+ * under load, and refuse to start if not even BOUNDS_HTTP_MIN_CONNS fit.
+ */
 static void
-raise_nofile(void)
+nofile_budget(const struct config *cfg)
 {
+	unsigned long long fixed, cur;
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		fatal("getrlimit NOFILE");
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	cur = (unsigned long long)rl.rlim_cur;
+	fixed = 2ULL * (unsigned long long)cfg->pool_size + BOUNDS_FE_FD_SLACK;
+	if (rl.rlim_cur == RLIM_INFINITY ||
+	    cur >= fixed + BOUNDS_HTTP_MAX_CONNS)
+		return;
+	if (cur < fixed + BOUNDS_HTTP_MIN_CONNS)
+		fatalx("NOFILE limit %llu is too low: --pool-size %lld and %d "
+		    "connections need %llu descriptors (raise LimitNOFILE or "
+		    "ulimit -n, or lower --pool-size)", cur,
+		    (long long)cfg->pool_size, BOUNDS_HTTP_MIN_CONNS,
+		    fixed + BOUNDS_HTTP_MIN_CONNS);
+	log_warnx("NOFILE limit %llu: at most %llu client connections, not %d "
+	    "(%llu descriptors would allow all)", cur, cur - fixed,
+	    BOUNDS_HTTP_MAX_CONNS, fixed + BOUNDS_HTTP_MAX_CONNS);
+	http_set_max_conns((size_t)(cur - fixed));
 }
 
 int
@@ -112,11 +139,15 @@ main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* SIGHUP is the front end's (it reopens the access log, frontend.c);
+	 * one sent to the whole service (systemctl kill, a closing terminal)
+	 * must not kill the spawner or an executor, which inherit this. */
+	signal(SIGHUP, SIG_IGN);
 	/* A log file past LimitFSIZE must fail a write (EFBIG), not kill
 	 * the front end; executors ignore it too (rlimit.c). */
 	signal(SIGXFSZ, SIG_IGN);
 	sandbox_check(&cfg);
-	raise_nofile();
+	nofile_budget(&cfg);
 	tzset();
 	make_data_dirs(cfg.data_dir);
 	listen_fd = listen_open(&cfg);

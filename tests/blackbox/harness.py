@@ -304,6 +304,7 @@ class Daemon:
 		self.problems = []	# shutdown findings
 		self.uuids = set()	# walk-ins seen, for the leftover check
 		self.nstarts = 0
+		self.wrap = []		# argv prefix, e.g. ["prlimit", "--nofile=N:N"]
 
 	# -- lifecycle
 
@@ -315,7 +316,7 @@ class Daemon:
 			self.port = free_port()
 			self.nstarts += 1
 			self.stderr_path = os.path.join(self.logdir, f"stderr.{self.nstarts}")
-			argv = [BINARY, "--listen", f"127.0.0.1:{self.port}",
+			argv = self.wrap + [BINARY, "--listen", f"127.0.0.1:{self.port}",
 				"--data-dir", self.data] + self.opts
 			self.errf = open(self.stderr_path, "wb")
 			self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,

@@ -9,7 +9,7 @@ import threading
 import time
 
 from harness import (Group, check, drip_send, eq, expect_error, expect_ok, expect_status,
-		     post_sql_bytes, raw_request, short)
+		     post_sql_bytes, raw_request, short, wait_until)
 
 g = Group("http")
 slow = Group("http-slow")
@@ -94,6 +94,17 @@ BAD_REQUESTS = [
 	 raw_request("POST", "/sql", H + CT + [("Content-Length", "2 6")], BODY)),
 	("Content-Length empty",
 	 raw_request("POST", "/sql", H + CT + [("Content-Length", "")], BODY)),
+	# Two Content-Types are as ambiguous as two Content-Lengths: a proxy
+	# may act on the other one (issue 15).
+	("duplicate Content-Type",
+	 raw_request("POST", "/sql", H + CT + [("Content-Type", "text/plain"),
+					       ("Content-Length", str(len(BODY)))], BODY)),
+	("duplicate Content-Type equal",
+	 raw_request("POST", "/sql", H + CT + CT + [("Content-Length", str(len(BODY)))], BODY)),
+	# The absolute form's authority must name a host, without userinfo.
+	("absolute form without a host", raw_request("GET", "http:///healthz", H)),
+	("absolute form with userinfo", raw_request("GET", "http://u:p@127.0.0.1/healthz", H)),
+	("absolute form with a fragment", raw_request("GET", "http://127.0.0.1/healthz#f", H)),
 ]
 
 
@@ -110,6 +121,90 @@ def bad_request_case(data):
 
 for _n, _data in BAD_REQUESTS:
 	g.add(f"400 {_n}", bad_request_case(_data))
+
+
+# ---------------------------------------------------------------- RFC 9112/9110
+
+@g.case
+def absolute_form_target(d):
+	"""RFC 9112 3.2.2: a server MUST accept the absolute form, which
+	proxies send; its path is routed (the authority stands for Host)."""
+	c = d.raw()
+	try:
+		c.send(raw_request("POST", "http://walkin.example/sql", H + CT +
+				   [("Content-Length", str(len(BODY)))], BODY))
+		eq(expect_ok(c.response("POST http://walkin.example/sql"))["rows"], [[1]], "rows")
+		c.send(raw_request("GET", "HTTPS://walkin.example:8443/healthz?x=1", H))
+		eq(expect_ok(c.response("GET HTTPS://.../healthz?x=1"))["status"], "ok", "status")
+		c.send(raw_request("GET", "http://walkin.example?x=1", H))
+		expect_error(c.response("GET http://walkin.example?x=1 (path /)"), 404, "not found")
+		c.send(raw_request("GET", "http://walkin.example/nope", H))
+		expect_error(c.response("GET http://walkin.example/nope"), 404, "not found")
+	finally:
+		c.close()
+
+
+def head_then_get(d, target):
+	"""HEAD target then GET target on one connection: (HEAD's status line
+	and headers, GET's response)."""
+	c = d.raw()
+	try:
+		c.send(raw_request("HEAD", target, H) + raw_request("GET", target, H))
+		deadline = time.time() + 10
+		while c.buf.count(b"\r\n\r\n") < 2 and time.time() < deadline:
+			if not c._fill():
+				break
+		head, _, c.buf = c.buf.partition(b"\r\n\r\n")
+		check(c.buf.startswith(b"HTTP/1.1 "),
+		      f"HEAD {target}: bytes after its header block: {short(c.buf, 60)!r}")
+		return head.decode("latin-1").split("\r\n"), c.response(f"GET {target}")
+	finally:
+		c.close()
+
+
+@g.case
+def head_on_get_routes(d):
+	"""HEAD is GET without the body (RFC 9110 9.3.2: servers SHOULD send
+	the same header fields): same status, Content-Type, Content-Length."""
+	for target in ("/healthz", "/openapi.json"):
+		head, get = head_then_get(d, target)
+		check(head[0].startswith("HTTP/1.1 200 "), f"HEAD {target}: {head[0]!r}")
+		hdrs = {k.strip().lower(): v.strip() for k, _, v in
+			(ln.partition(":") for ln in head[1:])}
+		expect_ok(get)
+		eq(hdrs.get("content-type"), get.header("Content-Type"), f"HEAD {target} Content-Type")
+		if target == "/openapi.json":	# /healthz's counts may differ
+			eq(hdrs.get("content-length"), str(len(get.body)),
+			   f"HEAD {target} Content-Length")
+		else:
+			check(int(hdrs.get("content-length", "0")) > 0,
+			      f"HEAD {target} Content-Length {hdrs.get('content-length')!r}")
+	head, _ = head_then_get(d, "/sql")
+	check(head[0].startswith("HTTP/1.1 405 "), f"HEAD /sql: {head[0]!r}")
+	r = d.request("POST", "/healthz")
+	expect_error(r, 405, "method not allowed")
+	eq(r.header("Allow"), "GET, HEAD, OPTIONS", "Allow of /healthz")
+
+
+@g.case
+def client_gone_still_logged(d):
+	"""A client that closes before its reply still gets its access-log
+	line, with the status the server decided."""
+	import test_api
+	ua = "walkind-test-gone"
+	sql = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+	       "LIMIT 300000) SELECT count(*) FROM c")
+	c = d.raw()
+	c.send(post_sql_bytes(sql, extra=[("User-Agent", ua)]))
+	c.close()
+
+	def mine():
+		return [json.loads(ln) for _, ln in test_api.log_lines(d) if ua.encode() in ln]
+	wait_until(mine, 10.0)
+	got = mine()
+	eq(len(got), 1, "access-log lines of the gone client")
+	eq(got[0]["http_status"], 200, "status logged")
+	expect_ok(d.get("/healthz"))
 
 
 @g.case

@@ -32,7 +32,8 @@ def rows_sql(n, extra=""):
 def heavy_instr_sql(ncols=90):
 	"""One row of instr() calls on ~1 MB strings: SQLite cannot interrupt inside
 	one call and the progress handler does not run between columns of a row."""
-	cols = ", ".join(f"instr(h, substr(n, {k}))" for k in range(1, ncols + 1))
+	# aliased: column names count against --max-result-bytes (1 KiB here)
+	cols = ", ".join(f"instr(h, substr(n, {k})) AS c{k}" for k in range(1, ncols + 1))
 	return ("WITH s AS MATERIALIZED (SELECT hex(zeroblob(495000)) AS h, "
 		f"hex(zeroblob(2000)) || 'x' AS n) SELECT {cols} FROM s")
 
@@ -158,11 +159,31 @@ def hard_kill_408_keeps_data(d):
 
 
 @lim.case
+def long_column_names_are_a_clean_400(d):
+	"""Issue 15: column names were not counted against --max-result-bytes
+	and a reply of long names was refused by the front end: a 500 and a
+	killed executor, rolling back an open transaction. Names count now,
+	and names alone over the cap are a 400 that leaves the walk-in and
+	its transaction alone."""
+	tok = walkin(d, "names")
+	expect_ok(d.sql("BEGIN; CREATE TABLE IF NOT EXISTS nt(x); INSERT INTO nt VALUES(1)",
+			token=tok))
+	name = "n" * 700
+	expect_error(d.sql(f'SELECT 1 AS "{name}a", 2 AS "{name}b"', token=tok), 400,
+		     "result too large: the column names alone exceed the reply limit")
+	eq(expect_ok(d.sql("SELECT count(*) AS c FROM nt", token=tok))["rows"], [[1]],
+	   "transaction still open, executor alive")
+	expect_ok(d.sql("COMMIT", token=tok))
+
+
+@lim.case
 def body_cap_option(d):
 	import json
-	base = len(json.dumps({"sql": "SELECT 1 --"}))
-	ok = json.dumps({"sql": "SELECT 1 --" + "x" * (4096 - base)}).encode()
-	over = json.dumps({"sql": "SELECT 1 --" + "x" * (4097 - base)}).encode()
+	# aliased: an expression's name is its text, comment included, and
+	# column names count against --max-result-bytes (1 KiB here)
+	base = len(json.dumps({"sql": "SELECT 1 AS one --"}))
+	ok = json.dumps({"sql": "SELECT 1 AS one --" + "x" * (4096 - base)}).encode()
+	over = json.dumps({"sql": "SELECT 1 AS one --" + "x" * (4097 - base)}).encode()
 	eq(len(ok), 4096, "test body size")
 	expect_ok(d.sql(None, body=ok, what="POST /sql 4096-byte body"))
 	expect_error(d.sql(None, body=over, what="POST /sql 4097-byte body"), 413,

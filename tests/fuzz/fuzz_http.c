@@ -12,12 +12,17 @@
  *     ends with the blank line, and a request line of exactly
  *     "token SP target SP HTTP/1.x";
  *   - method is a non-empty token shorter than its buffer; target is
- *     visible ASCII; header pointers lie inside the head copy, without
- *     CR/LF or surrounding blanks;
+ *     visible ASCII and the raw target, or for an absolute-form one
+ *     ("http://host/p", any case of the scheme) with a non-empty
+ *     authority free of '@' and no '#', the path and query after the
+ *     authority ("/" + the query when the path is empty); header
+ *     pointers lie inside the head copy, without CR/LF or surrounding
+ *     blanks;
  *   - framing agrees with the raw lines (request smuggling): has_cl iff
  *     exactly one Content-Length line, whose value is plain digits equal
  *     to content_length; chunked iff a Transfer-Encoding line; at most
- *     one X-Walkin-Session; HTTP/1.1 has exactly one Host.
+ *     one X-Walkin-Session, at most one Content-Type; HTTP/1.1 has
+ *     exactly one Host.
  */
 #include <stdint.h>
 #include <string.h>
@@ -31,7 +36,7 @@
 struct raw {
 	size_t		nlines;		/* header lines, without request line */
 	int		bad_line;	/* bare CR/LF, NUL, or fold */
-	int		ncl, nte, nhost, nsess;
+	int		ncl, nte, nhost, nsess, nct;
 	int		cl_digits;	/* the CL value is 1..18 digits */
 	uint64_t	cl;
 };
@@ -75,6 +80,8 @@ raw_line(struct raw *rw, const char *line, size_t n)
 		rw->nhost++;
 	if (name_is(line, n, "X-Walkin-Session"))
 		rw->nsess++;
+	if (name_is(line, n, "Content-Type"))
+		rw->nct++;
 	if (!name_is(line, n, "Content-Length"))
 		return;
 	rw->ncl++;
@@ -140,6 +147,34 @@ check_value(const struct http_req *r, size_t hlen, const char *v)
 	}
 }
 
+/* The target the parser gave against the raw one, raw[0..rlen). */
+static void
+check_target(const char *target, const char *raw, size_t rlen)
+{
+	size_t skip = 0, alen, tlen = strlen(target);
+
+	if (rlen >= 7 && strncasecmp(raw, "http://", 7) == 0)
+		skip = 7;
+	else if (rlen >= 8 && strncasecmp(raw, "https://", 8) == 0)
+		skip = 8;
+	if (skip == 0) {		/* as sent */
+		FUZZ_CHECK(tlen == rlen && memcmp(target, raw, rlen) == 0);
+		return;
+	}
+	for (alen = 0; skip + alen < rlen && !strchr("/?#", raw[skip + alen]);
+	    alen++)
+		FUZZ_CHECK(raw[skip + alen] != '@');
+	FUZZ_CHECK(alen > 0 && memchr(raw, '#', rlen) == NULL);
+	raw += skip + alen;
+	rlen -= skip + alen;
+	if (rlen > 0 && raw[0] == '/') {
+		FUZZ_CHECK(tlen == rlen && memcmp(target, raw, rlen) == 0);
+	} else {
+		FUZZ_CHECK(tlen == rlen + 1 && target[0] == '/' &&
+		    memcmp(target + 1, raw, rlen) == 0);
+	}
+}
+
 static void
 check_request_line(const struct http_req *r, const char *line, size_t n,
     const struct http_head *hi)
@@ -156,11 +191,11 @@ check_request_line(const struct http_req *r, const char *line, size_t n,
 		FUZZ_CHECK((unsigned char)r->target[i] > 0x20 &&
 		    (unsigned char)r->target[i] < 0x7f);
 	/* The raw line is exactly method SP target SP HTTP/1.x. */
-	FUZZ_CHECK(n == mlen + 1 + tlen + 1 + 8);
+	FUZZ_CHECK(n > mlen + 1 + 9);
 	FUZZ_CHECK(memcmp(line, r->method, mlen) == 0 && line[mlen] == ' ');
-	FUZZ_CHECK(memcmp(line + mlen + 1, r->target, tlen) == 0);
-	FUZZ_CHECK(memcmp(line + mlen + 1 + tlen, " HTTP/1.", 8) == 0);
+	FUZZ_CHECK(memcmp(line + n - 9, " HTTP/1.", 8) == 0);
 	FUZZ_CHECK(line[n - 1] == (hi->http10 ? '0' : '1'));
+	check_target(r->target, line + mlen + 1, n - mlen - 1 - 9);
 }
 
 static void
@@ -188,6 +223,7 @@ check_accepted(const struct http_req *r, const char *raw, size_t hlen,
 	}
 	FUZZ_CHECK(hi->chunked == (rw.nte > 0));
 	FUZZ_CHECK(rw.nsess <= 1 && (r->session != NULL) == (rw.nsess == 1));
+	FUZZ_CHECK(rw.nct <= 1 && (r->content_type != NULL) == (rw.nct == 1));
 	if (!hi->http10)
 		FUZZ_CHECK(rw.nhost == 1 && hi->hosts == 1);
 }

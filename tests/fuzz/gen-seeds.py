@@ -91,6 +91,17 @@ def http_seeds():
                                 "Content-Type:\tapplication/json ; charset=utf-8\t"),
         "no-blank-line": "GET / HTTP/1.1\r\nHost: a\r\n",
         "empty-line-first": "\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+        "ct-dup": req(*post, "content-type: text/plain", "Content-Length: 2"),
+        "head-health": req("HEAD /healthz HTTP/1.1", "Host: a"),
+        "absolute-form": req("POST http://walkin.example/sql HTTP/1.1",
+                             "Host: walkin.example",
+                             "Content-Type: application/json",
+                             "Content-Length: 2", body="{}"),
+        "absolute-form-query": req("GET HTTPS://h:443?x=1 HTTP/1.1", "Host: h"),
+        "absolute-form-no-host": req("GET http:///sql HTTP/1.1", "Host: a"),
+        "absolute-form-userinfo": req("GET http://u:p@h/sql HTTP/1.1",
+                                      "Host: h"),
+        "absolute-form-fragment": req("GET http://h/sql#f HTTP/1.1", "Host: h"),
     }
     many = ["GET / HTTP/1.1", "Host: a"] + ["X-%d: v" % i for i in range(63)]
     s["headers-64"] = req(*many)

@@ -86,7 +86,11 @@ RAW = [
 	("URL percent-encoded", get("/%68ealthz"), 404, "not found", OPEN),
 	("URL dot segments", get("/../healthz"), 404, "not found", OPEN),
 	("URL dot segments to the keys", get("/../../secrets/keys"), 404, "not found", OPEN),
-	("URL absolute form", get("http://127.0.0.1/healthz"), 404, "not found", OPEN),
+	("URL absolute form", get("http://127.0.0.1/healthz"), 200, None, OPEN),
+	("URL absolute form, no path", get("http://127.0.0.1"), 404, "not found", OPEN),
+	("URL absolute form, ftp", get("ftp://127.0.0.1/healthz"), 404, "not found", OPEN),
+	("URL absolute form, no host", get("http:///healthz"), *BAD, CLOSE),
+	("URL absolute form, userinfo", get("http://a@127.0.0.1/healthz"), *BAD, CLOSE),
 	("URL asterisk", get("*"), 404, "not found", OPEN),
 	("URL query junk", get("/healthz?;;%00&&=="), 200, None, OPEN),
 	("URL byte 0xff", get("/\xff"), *BAD, CLOSE),
@@ -125,6 +129,8 @@ RAW = [
 	("Content-Length 8193", post(cl=False, extra="Content-Length: 8193\r\n"), 413,
 	 "request body too large", CLOSE),
 	("Content-Length twice, second larger", post(extra="Content-Length: 99\r\n"), *BAD, CLOSE),
+	("Content-Type twice", post(extra="Content-Type: text/plain\r\n"), *BAD, CLOSE),
+	("Content-Type twice, same value", post(extra=CTJ), *BAD, CLOSE),
 	("Content-Length then Transfer-Encoding", post(extra="Transfer-Encoding: chunked\r\n"), 411,
 	 "content-length required", CLOSE),
 	("Transfer-Encoding identity", post(extra="Transfer-Encoding: identity\r\n"), 411,
@@ -251,10 +257,11 @@ def pipelined_413_ends_the_pipeline(d):
 
 @g.case
 def head_replies_have_no_body(d):
-	"""HEAD is not served (405 on /healthz, 404 elsewhere), and its reply
-	carries no content: on a kept-alive connection the next reply must
-	start right after the HEAD reply's header block."""
-	for target, status in (("/healthz", 405), ("/sql", 405), ("/nope", 404)):
+	"""HEAD is served as GET on GET routes (200 on /healthz, 405 on /sql,
+	404 elsewhere), and its reply carries no content: on a kept-alive
+	connection the next reply must start right after the HEAD reply's
+	header block."""
+	for target, status in (("/healthz", 200), ("/sql", 405), ("/nope", 404)):
 		c = d.raw()
 		try:
 			c.send(get(target, method="HEAD") + get())

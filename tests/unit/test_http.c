@@ -751,4 +751,83 @@ test_done(void)
 		free(recs[i].data);
 }
 
-UNIT_MAIN(test_run, test_ok, test_errors, test_done)
+/* ---- http_parse_head on its own ---- */
+
+/* Parse head (a C string); the status, and the target in *target. */
+static int
+parse(const char *head, char *target, size_t tlen)
+{
+	struct http_req r;
+	struct http_head hi;
+	size_t n = strlen(head);
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	memset(&hi, 0, sizeof(hi));
+	if ((r.head = malloc(n + 1)) == NULL)
+		abort();
+	memcpy(r.head, head, n + 1);
+	rc = http_parse_head(&r, n, &hi);
+	snprintf(target, tlen, "%s", rc == 0 ? r.target : "");
+	free(r.head);
+	return rc;
+}
+
+#define HOST	" HTTP/1.1\r\nHost: h\r\n\r\n"
+
+/* RFC 9112 3.2.2: the absolute form is accepted; its path is routed. */
+static void
+test_absolute_form(void)
+{
+	static const struct {
+		const char	*target, *want;	/* want NULL: 400 */
+	} cases[] = {
+		{ "/sql", "/sql" },
+		{ "http://example.com/sql", "/sql" },
+		{ "HTTP://example.com:80/sql?a=1", "/sql?a=1" },
+		{ "https://example.com/", "/" },
+		{ "http://example.com", "/" },
+		{ "http://example.com?q", "/?q" },
+		{ "http://[::1]:8080/healthz", "/healthz" },
+		{ "http://h", "/" },
+		{ "ftp://example.com/sql", "ftp://example.com/sql" },
+		{ "*", "*" },
+		{ "http:///sql", NULL },
+		{ "http://", NULL },
+		{ "http://?q", NULL },
+		{ "http://user@example.com/sql", NULL },
+		{ "http://example.com/sql#frag", NULL },
+	};
+	char head[256], target[256];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(head, sizeof(head), "GET %s" HOST, cases[i].target);
+		rc = parse(head, target, sizeof(target));
+		if (cases[i].want == NULL) {
+			CHECK_INT(rc, 400);
+		} else {
+			CHECK_INT(rc, 0);
+			CHECK_STR(target, cases[i].want);
+		}
+	}
+}
+
+/* Two Content-Types are refused as two Content-Lengths are. */
+static void
+test_content_type_twice(void)
+{
+	char t[64];
+
+	CHECK_INT(parse("POST /sql HTTP/1.1\r\nHost: h\r\nContent-Type: "
+	    "application/json\r\nContent-Length: 0\r\n\r\n", t, sizeof(t)), 0);
+	CHECK_INT(parse("POST /sql HTTP/1.1\r\nHost: h\r\nContent-Type: "
+	    "application/json\r\nContent-Type: text/plain\r\n\r\n", t,
+	    sizeof(t)), 400);
+	CHECK_INT(parse("POST /sql HTTP/1.1\r\nHost: h\r\ncontent-type: a/b"
+	    "\r\nCONTENT-TYPE: a/b\r\n\r\n", t, sizeof(t)), 400);
+}
+
+UNIT_MAIN(test_run, test_ok, test_errors, test_done, test_absolute_form,
+    test_content_type_twice)
