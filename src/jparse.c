@@ -359,10 +359,45 @@ jp_array(struct jp *j, int depth)
 	return NULL;
 }
 
-static int
-jp_keycmp(const void *a, const void *b)
+/*
+ * Sort keys in place: a heapsort, not qsort. glibc's qsort asks
+ * sysconf(_SC_PHYS_PAGES) (the sysinfo system call) before sorting a
+ * large array, which the front end's seccomp filter does not allow: a
+ * body with 2,000 keys killed the front end with SIGSYS
+ * (tests/hostile/json_bodies.py). O(n log n), no allocation.
+ */
+static void
+jp_sift(char **k, size_t root, size_t n)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	size_t child;
+	char *t;
+
+	while ((child = 2 * root + 1) < n) {
+		if (child + 1 < n && strcmp(k[child], k[child + 1]) < 0)
+			child++;
+		if (strcmp(k[root], k[child]) >= 0)
+			return;
+		t = k[root];
+		k[root] = k[child];
+		k[child] = t;
+		root = child;
+	}
+}
+
+static void
+jp_sort(char **k, size_t n)
+{
+	size_t i;
+	char *t;
+
+	for (i = n / 2; i-- > 0; )
+		jp_sift(k, i, n);
+	for (i = n; i-- > 1; ) {
+		t = k[0];
+		k[0] = k[i];
+		k[i] = t;
+		jp_sift(k, 0, i);
+	}
 }
 
 /* Nonzero if two of o's n members have the same key (no NUL in keys). */
@@ -385,7 +420,7 @@ jp_dupkeys(const cJSON *o, size_t n)
 		fatalx("jparse: out of memory");
 	for (i = 0, a = o->child; a != NULL; a = a->next)
 		keys[i++] = a->string;
-	qsort(keys, n, sizeof(*keys), jp_keycmp);
+	jp_sort(keys, n);
 	for (i = 1; i < n && !dup; i++)
 		dup = strcmp(keys[i - 1], keys[i]) == 0;
 	free(keys);

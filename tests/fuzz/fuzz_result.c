@@ -312,6 +312,9 @@ make_select(struct buf *sql, const uint8_t *name, size_t n)
 	buf_adds(sql, "\" FROM v");
 }
 
+#define NAMES_TOO_LARGE "{\"error\":\"result too large: the column names " \
+	"alone exceed the reply limit\"}"
+
 static void
 check_reply(const struct buf *out, size_t n, const struct val *v)
 {
@@ -380,9 +383,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_init(&out);
 	make_select(&sql, name, namelen);
 	status = sqlexec_run(conn, sql.data, sql.len, &lim, &out);
+	/* Column names count against the cap (issue 15): nine names, the
+	 * alias at most 200 bytes of 6-byte escapes, are under 2 KiB, so
+	 * only a smaller cap may refuse them, and only with this 400. */
+	if (status == 400 && lim.max_result_bytes < 2048 && out.len ==
+	    strlen(NAMES_TOO_LARGE) && memcmp(out.data, NAMES_TOO_LARGE,
+	    out.len) == 0)
+		goto done;
 	if (status != 200)
 		FUZZ_FAIL("status %d: %.*s", status, (int)out.len, out.data);
 	check_reply(&out, n, v);
+done:
 	buf_free(&sql);
 	buf_free(&out);
 	return 0;

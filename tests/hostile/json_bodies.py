@@ -3,11 +3,11 @@ json_bodies.py: malformed and hostile JSON bodies for POST /sql.
 
 Each entry is the exact body and README's answer: 400 "invalid json" for
 anything that is not one JSON object in UTF-8 (truncated, trailing data,
-invalid UTF-8, lone surrogate escapes, nesting past cJSON's 1000 levels,
-"sql" given twice), 400 "sql contains NUL byte" for a \\u0000 escape
-anywhere, 400 "missing sql" for a wrong type, or 200 where the body is
-legal (huge numbers and deep nesting in the ignored "args", a leading
-byte order mark, which RFC 8259 lets a parser ignore). The daemon takes
+invalid UTF-8, lone surrogate escapes, nesting past BOUNDS_JSON_DEPTH,
+a key given twice), 400 "sql contains NUL byte" for a \\u0000 escape in
+the SQL, 400 "missing sql" for a wrong type, 400 "invalid args: ..." for
+args walkind cannot bind exactly, or 200 where the body is legal (a
+leading byte order mark, which RFC 8259 lets a parser ignore). The daemon takes
 1 MiB bodies here so that nesting and size are limited by the parser, not
 by the body cap. Half the entries run on create, half with a session.
 """
@@ -22,7 +22,8 @@ MS = (400, "missing sql")
 NUL = (400, "sql contains NUL byte")
 OK = (200, None)
 
-FULL = b'{"sql":"SELECT 1 AS one","args":[1,2.5,"x",null,true,{"a":[]}]}'
+FULL = (b'{"sql":"SELECT 1 AS one WHERE ? OR ? OR ? OR ? IS NULL OR ? OR ?",'
+	b'"args":[1,2.5,"x",null,true,{"type":"blob","base64":"AA=="}]}')
 
 BODIES = [
 	# truncated
@@ -49,19 +50,26 @@ BODIES = [
 	("true", b"true", *IJ),
 	("object of the SQL under another key", b'{"query":"SELECT 1"}', *MS),
 	# nesting (cJSON stops at 1000 levels)
+	# jparse allows BOUNDS_JSON_DEPTH (16) levels: the body, args, a value
 	("args nested 999 deep", b'{"sql":"SELECT 1 AS one","args":' + b"[" * 998 + b"]" * 998 + b"}",
-	 *OK),
+	 *IJ),
+	("args nested 3 deep is an args error", b'{"sql":"SELECT ?","args":[[[1]]]}',
+	 400, "invalid args: args[0]: an array is not a value"),
 	("args nested 1001 deep", b'{"sql":"SELECT 1","args":' + b"[" * 1001 + b"]" * 1001 + b"}", *IJ),
 	("args nested 400000 deep", b'{"sql":"SELECT 1","args":' + b"[" * 400000 + b"]" * 400000 +
 	 b"}", *IJ),
 	("objects nested 2000 deep", b'{"sql":"SELECT 1","a":' + b'{"a":' * 2000 + b"1" +
 	 b"}" * 2000 + b"}", *IJ),
 	("unclosed nesting 500000 deep", b'{"sql":"SELECT 1","args":' + b"[" * 500000, *IJ),
-	("sql nested in arrays", b'{"sql":' + b"[" * 50 + b'"SELECT 1"' + b"]" * 50 + b"}", *MS),
+	("sql nested in arrays", b'{"sql":' + b"[" * 50 + b'"SELECT 1"' + b"]" * 50 + b"}", *IJ),
+	("sql nested in a few arrays", b'{"sql":' + b"[" * 5 + b'"SELECT 1"' + b"]" * 5 + b"}", *MS),
 	# numbers
-	("huge exponent in args", b'{"sql":"SELECT 1 AS one","args":[1e999999]}', *OK),
-	("5000-digit number in args", b'{"sql":"SELECT 1 AS one","args":[1' + b"0" * 5000 + b"]}", *OK),
-	("negative huge in args", b'{"sql":"SELECT 1 AS one","args":[-1e999999,-0]}', *OK),
+	("huge exponent in args", b'{"sql":"SELECT ? AS one","args":[1e999999]}', 400,
+	 "invalid args: args[0]: float out of range"),
+	("5000-digit number in args", b'{"sql":"SELECT ? AS one","args":[1' + b"0" * 5000 + b"]}",
+	 400, "invalid args: args[0]: integer out of range"),
+	("negative huge in args", b'{"sql":"SELECT ?, ? AS one","args":[-1e999999,-0]}', 400,
+	 "invalid args: args[0]: float out of range"),
 	("sql as a huge number", b'{"sql":1e999}', *MS),
 	("sql as -0", b'{"sql":-0}', *MS),
 	("NaN", b'{"sql":"SELECT 1","args":[NaN]}', *IJ),
@@ -75,7 +83,7 @@ BODIES = [
 	("sql twice, second spelled with an escape", b'{"sql":"SELECT 1","s\\u0071l":"SELECT 2"}',
 	 *IJ),
 	("sql and SQL are different keys", b'{"sql":"SELECT 1 AS one","SQL":"SELECT 2"}', *OK),
-	("args twice is harmless", b'{"sql":"SELECT 1 AS one","args":[1],"args":[2]}', *OK),
+	("args twice", b'{"sql":"SELECT ? AS one","args":[1],"args":[2]}', *IJ),
 	# invalid UTF-8 (RFC 8259: JSON text is UTF-8)
 	("lone continuation byte in sql", b'{"sql":"SELECT \'\x80\'"}', *IJ),
 	("0xff in sql", b'{"sql":"SELECT \'\xff\'"}', *IJ),
@@ -94,9 +102,12 @@ BODIES = [
 	("bad escape letter", b'{"sql":"SELECT \'\\x41\'"}', *IJ),
 	("short unicode escape", b'{"sql":"SELECT \'\\u41\'"}', *IJ),
 	# NUL
-	("\\u0000 in args", b'{"sql":"SELECT 1","args":["\\u0000"]}', *NUL),
-	("\\u0000 in a key", b'{"sql":"SELECT 1","a\\u0000b":1}', *NUL),
-	("\\u0000 deep in args", b'{"sql":"SELECT 1","args":[[[{"x":"\\u0000"}]]]}', *NUL),
+	# a text argument may hold NUL (bound with its length); sql may not
+	("\\u0000 in args", b'{"sql":"SELECT length(CAST(? AS BLOB)) - 1 AS one","args":["a\\u0000"]}',
+	 200, None),
+	("\\u0000 in a key", b'{"sql":"SELECT 1","a\\u0000b":1}', *IJ),
+	("\\u0000 deep in args", b'{"sql":"SELECT ?","args":[[[{"x":"\\u0000"}]]]}', 400,
+	 "invalid args: args[0]: an array is not a value"),
 	("\\u0000 hiding ATTACH", b'{"sql":"SELECT 1;\\u0000ATTACH \'/etc/passwd\' AS p"}', *NUL),
 	("escaped backslash then u0000 is text",
 	 b'{"sql":"SELECT 1 AS one WHERE \'\\\\u0000\' = \'\\\\\' || \'u0000\'"}', *OK),
@@ -107,8 +118,9 @@ BODIES = [
 	("sql false", b'{"sql":false}', *MS),
 	("sql an object with sql", b'{"sql":{"sql":"SELECT 1"}}', *MS),
 	("Sql capitalised", b'{"Sql":"SELECT 1"}', *MS),
-	("args an object", b'{"sql":"SELECT 1 AS one","args":{"a":1}}', *OK),
-	("args a string", b'{"sql":"SELECT 1 AS one","args":"x"}', *OK),
+	("args an object", b'{"sql":"SELECT 1 AS one WHERE :a","args":{"a":1}}', *OK),
+	("args a string", b'{"sql":"SELECT 1 AS one","args":"x"}', 400,
+	 "invalid args: must be an array or an object"),
 	("2000 extra keys", b'{"sql":"SELECT 1 AS one",' +
 	 b",".join(b'"k%d":%d' % (i, i) for i in range(2000)) + b"}", *OK),
 	# byte order mark

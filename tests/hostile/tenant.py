@@ -269,11 +269,13 @@ def session_header_variants(d):
 
 @g.case
 def token_elsewhere_is_no_credential(d):
-	"""A token in the URL, a cookie or Authorization is not a session: the
-	request is a create, and the new walk-in has no secret table."""
+	"""A token in the URL, a cookie or an Authorization scheme other than
+	Bearer is not a session: the request is a create, and the new walk-in
+	has no secret table. (Authorization: Bearer is a session, issue 10.)"""
 	tok = victim(d)[0]
 	for path, h in ((f"/sql?session={tok}", {}), ("/sql", {"Cookie": f"X-Walkin-Session={tok}"}),
-			("/sql", {"Authorization": f"Bearer {tok}"})):
+			("/sql", {"Authorization": f"Basic {tok}"}),
+			("/sql", {"Authorization": f"Token {tok}"})):
 		h = dict(h, **{"Content-Type": "application/json"})
 		r = d.request("POST", path, body=b'{"sql":"SELECT v FROM secret"}', headers=h,
 			      what=f"token in {path} {list(h)}")
