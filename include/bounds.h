@@ -137,7 +137,7 @@
 #define BOUNDS_MIN_FREE_INODES	1024
 
 /* ---- housekeeping ---- */
-#define BOUNDS_SWEEP_INTERVAL_S	5	/* expired walk-ins gone within 30 s */
+#define BOUNDS_SWEEP_INTERVAL_S	5	/* expired walk-ins gone within 5 s */
 #define BOUNDS_LOG_RETENTION_DAYS 7
 #define BOUNDS_KEY_ROTATE_S	86400	/* daily; previous key kept, > TTL */
 

@@ -112,11 +112,14 @@ http_reason(int status)
 	switch (status) {
 	case 100: return "Continue";
 	case 200: return "OK";
+	case 201: return "Created";
 	case 204: return "No Content";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
+	case 409: return "Conflict";
 	case 411: return "Length Required";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";

@@ -156,6 +156,30 @@ def schema(d):
 	check("sqlite_sequence" not in text, "internal tables hidden")
 
 
+@g.case
+def status_lines_have_their_reason_phrase(d):
+	"""201, 401 and 409 were "Unknown" on the status line."""
+	import http.client
+	tok = None
+	for method, path, hdr, want in (("POST", "/session", {"Content-Length": "0"}, (201, "Created")),
+					("GET", "/session", {}, (401, "Unauthorized"))):
+		c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
+		c.request(method, path, headers=hdr)
+		r = c.getresponse()
+		body = r.read()
+		eq((r.status, r.reason), want, f"{method} {path} status line")
+		if r.status == 201:
+			tok = json.loads(body)["session"]
+		c.close()
+	run(d, tok, "BEGIN")
+	c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
+	c.request("GET", "/session/export.db", headers=bearer(tok))
+	r = c.getresponse()
+	r.read()
+	eq((r.status, r.reason), (409, "Conflict"), "export in a transaction")
+	c.close()
+
+
 # ---------------------------------------------------------------- export/import
 
 @g.case
