@@ -494,3 +494,51 @@ def big_page_size_keeps_the_byte_cap(d):
 	expect_error(r, 507, "instance storage quota exceeded")
 	j = expect_ok(d.get("/session", headers=bearer(tok)))
 	check(j["bytes_used"] <= j["bytes_limit"], f"{j}")
+
+
+# ---------------------------------------------------------------- limits and log
+
+caps = Group("session-caps", ["--max-instances-per-ip", "2", "--rate-requests", "12"])
+
+
+@caps.case
+def per_ip_cap_and_request_rate_on_session_routes(d):
+	a = created(new_session(d, b"", "application/sql"))
+	created(new_session(d))
+	expect_error(new_session(d), 429, "rate limit exceeded")
+	r = d.request("POST", "/session/fork", headers={**bearer(a), "Content-Length": "0"})
+	expect_error(r, 429, "rate limit exceeded")
+	# the deletion frees the IP's slot at once (its live entry knows the owner)
+	expect_status(d.request("DELETE", "/session", headers=bearer(a)), 204)
+	created(new_session(d))
+	codes = [d.get("/session", headers=bearer(a)).status for _ in range(12)]
+	check(429 in codes, f"GET /session counts against --rate-requests: {codes}")
+
+
+@g.case
+def access_log_has_every_session_route(d):
+	ua = "walkind-session-log/" + os.urandom(4).hex()
+	h = {"User-Agent": ua}
+	r = d.request("POST", "/session", headers=h)
+	tok = created(r)
+	for method, path in (("GET", "/session"), ("GET", "/session/schema"),
+			     ("GET", "/session/export.db"), ("GET", "/session/export.sql"),
+			     ("POST", "/session/fork"), ("DELETE", "/session")):
+		d.request(method, path, headers={**h, **bearer(tok)})
+
+	def mine():
+		out = []
+		ld = d.path("logs")
+		for f in os.listdir(ld):
+			with open(os.path.join(ld, f), "rb") as fh:
+				out += [json.loads(x) for x in fh.read().splitlines() if ua.encode() in x]
+		return out
+	wait_until(lambda: len(mine()) >= 7, 5)
+	recs = mine()
+	eq(sorted(x["http_status"] for x in recs), [200, 200, 200, 200, 201, 201, 204],
+	   "one line a request")
+	uid = recs[0].get("instance_id")
+	check(uid and all(x.get("instance_id") for x in recs), "instance ids logged")
+	raw = b"".join(open(os.path.join(d.path("logs"), f), "rb").read()
+		       for f in os.listdir(d.path("logs")))
+	check(tok.encode() not in raw, "the token is not logged")
