@@ -95,6 +95,19 @@ fe_take_request(struct http_req *req)
 	return 0;
 }
 
+int
+fe_ctype_is(const char *ct, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (ct == NULL || strncasecmp(ct, want, n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
 /* "Bearer <token>" (RFC 6750: scheme case-insensitive), else NULL. */
 static const char *
 bearer(const char *v)

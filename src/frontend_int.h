@@ -31,6 +31,9 @@ struct fe_door {
 
 const struct config *fe_config(void);
 
+/* Nonzero if the media type of Content-Type ct (parameters such as
+ * charset ignored, case-insensitive) is want. */
+int	fe_ctype_is(const char *ct, const char *want);
 /* The per-IP request rate limit: 0, or -1 after replying 429. */
 int	fe_take_request(struct http_req *req);
 /*

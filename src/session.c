@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "bounds.h"
 #include "buf.h"
@@ -39,26 +38,12 @@
 #define CT_SQLITE	"application/vnd.sqlite3"
 #define CT_SQL		"application/sql"
 
-/* Does the media type of ct (parameters ignored) equal want? */
-static int
-ctype_is(const char *ct, const char *want)
-{
-	size_t n = strlen(want);
-
-	if (ct == NULL || strncasecmp(ct, want, n) != 0)
-		return 0;
-	ct += n;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	return *ct == '\0' || *ct == ';';
-}
-
 int64_t
 session_body_limit(const struct http_req *req)
 {
-	if (ctype_is(req->content_type, CT_SQLITE))
+	if (fe_ctype_is(req->content_type, CT_SQLITE))
 		return fe_config()->max_db_bytes;
-	if (ctype_is(req->content_type, CT_SQL))
+	if (fe_ctype_is(req->content_type, CT_SQL))
 		return BOUNDS_SCRIPT_BYTES;
 	return 0;
 }
@@ -201,9 +186,9 @@ session_post(struct http_req *req)
 
 	if (fe_take_request(req) == -1)
 		return;
-	if (req->body_len > 0 && ctype_is(req->content_type, CT_SQLITE))
+	if (req->body_len > 0 && fe_ctype_is(req->content_type, CT_SQLITE))
 		op = IPC_OP_IMPORT_DB;
-	else if (req->body_len > 0 && ctype_is(req->content_type, CT_SQL)) {
+	else if (req->body_len > 0 && fe_ctype_is(req->content_type, CT_SQL)) {
 		if (script_check(req) == -1)
 			return;
 		op = IPC_OP_SQL;

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -22,19 +21,6 @@
 #include "keyword.h"
 #include "registry.h"
 #include "value.h"
-
-static int
-content_type_ok(const char *ct)
-{
-	size_t n = strlen("application/json");
-
-	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
-		return 0;
-	ct += n;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	return *ct == '\0' || *ct == ';';
-}
 
 int
 frontend_sql_body(const char *body, size_t len, struct cJSON **rootp,
@@ -105,7 +91,7 @@ sqlapi_post(struct http_req *req)
 
 	if (fe_take_request(req) == -1)
 		return;
-	if (!content_type_ok(req->content_type)) {
+	if (!fe_ctype_is(req->content_type, "application/json")) {
 		http_reply_error(req, 415, "content-type must be application/json",
 		    NULL, 0);
 		return;
