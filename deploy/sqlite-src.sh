@@ -103,7 +103,7 @@ key=$(printf '%s\n%s\n%s\n' "$ver" "$grammar" "$(sha256sum <"$0")" |
     sha256sum | cut -c1-16)
 gen="$cache/amalgamation-$key"
 if [ ! -s "$gen/sqlite3.c" ]; then
-	say "generating the amalgamation of $ver (options: ${grammar:-none})"
+	say "generating the amalgamation of $ver (cache key $key)"
 	tmp=$(mktemp -d "$cache/gen.XXXXXX")
 	(cd "$tmp" && "$src/configure" --disable-tcl --disable-readline \
 	    --disable-load-extension >configure.log 2>&1 &&
