@@ -198,9 +198,9 @@ fuzz: deps
 # source package (the version of the installed libsqlite3-0, with Debian's
 # security patches), fetched and checked by apt once into SQLITE_CACHE
 # (deploy/sqlite-src.sh), with the compile-time options of sqlite.org's
-# security guide for untrusted SQL. The reasons, the measurement and the
-# proof (tests/build/check-sqlite.sh) are in SECURITY.md and
-# docs/PERFORMANCE.md. One uninstrumented -O2 copy in build/sqlite serves
+# security guide for untrusted SQL. The reasons and the measurement are in
+# SECURITY.md and docs/PERFORMANCE.md; tests/unit/test_sqlbuild.c proves
+# the build. One uninstrumented -O2 copy in build/sqlite serves
 # every flavour (gcc, the ASan pass, the clang fuzz build): SQLite is
 # fuzzed upstream under ASan, and walkind's own code stays instrumented.
 SQLITE_DIR	:= build/sqlite
@@ -257,7 +257,8 @@ $(SQLITE_DIR)/.opts: FORCE
 
 # The options reach lemon and mkkeywordhash too (grammar-changing ones
 # such as UPDATE_DELETE_LIMIT need that), so they key the amalgamation.
-$(SQLITE_DIR)/sqlite3.c $(SQLITE_DIR)/sqlite3.h: $(SQLITE_DIR)/.opts \
+# One run makes both files (a grouped target).
+$(SQLITE_DIR)/sqlite3.c $(SQLITE_DIR)/sqlite3.h &: $(SQLITE_DIR)/.opts \
     deploy/sqlite-src.sh
 	@SQLITE_GRAMMAR='$(SQLITE_OPTS)' sh deploy/sqlite-src.sh $(SQLITE_DIR)
 	@touch $(SQLITE_DIR)/sqlite3.c $(SQLITE_DIR)/sqlite3.h
