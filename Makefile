@@ -1,8 +1,10 @@
 # walkind: one plain GNU Makefile. Objects go to build/, dependencies are
-# Debian packages found with pkg-config (deploy/install-deps.sh installs them).
+# Debian packages found with pkg-config (deploy/install-deps.sh installs them),
+# and SQLite, compiled here from Debian's source package (see "Hardened
+# SQLite" below).
 
 CC	?= gcc
-PKGS	:= sqlite3 libevent libcjson libsodium libseccomp
+PKGS	:= libevent libcjson libsodium libseccomp
 BUILD	:= build
 DATA	?= var/data
 
@@ -24,14 +26,14 @@ comma	:= ,
 LDHARDEN := $(call cc-option,-pie) $(call cc-option,-Wl$(comma)-z$(comma)relro) \
 	   $(call cc-option,-Wl$(comma)-z$(comma)now)
 
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS = -I$(SQLITE_DIR) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS	?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(HARDEN) \
 	   $(if $(WERROR),-Werror) -Iinclude -Isandbox $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 ALL_LDFLAGS = $(LDHARDEN) $(LDFLAGS) $(EXTRA_LDFLAGS)
-LIBS	= $(PKG_LIBS) -lpthread
+LIBS	= $(SQLITE_LIB) $(PKG_LIBS) -lm -lpthread
 
 SRC	:= $(wildcard src/*.c) $(wildcard sandbox/*.c)
 OBJ	:= $(patsubst %.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/src/openapi_blob.o
@@ -195,6 +197,91 @@ endif
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_BIN)
 	@sh tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS) long
+
+# ---- Hardened SQLite ----------------------------------------------------
+# walkind links SQLite statically, compiled from Debian's own sqlite3
+# source package (the version of the installed libsqlite3-0, with Debian's
+# security patches), fetched and checked by apt once into SQLITE_CACHE
+# (deploy/sqlite-src.sh), with the compile-time options of sqlite.org's
+# security guide for untrusted SQL. The reasons and the measurement are in
+# SECURITY.md and docs/PERFORMANCE.md; tests/unit/test_sqlbuild.c proves
+# the build. One uninstrumented -O2 copy in build/sqlite serves
+# every flavour (gcc, the ASan pass, the clang fuzz build): SQLite is
+# fuzzed upstream under ASan, and walkind's own code stays instrumented.
+SQLITE_DIR	:= build/sqlite
+SQLITE_LIB	:= $(SQLITE_DIR)/libsqlite3.a
+SQLITE_CC	?= gcc
+# The compile-time maxima are bounds.h's values: sqlite3_limit can then
+# only repeat them, and a crafted file's schema past them does not load.
+bounds = $(shell sed -n 's/^\#define BOUNDS_$(1)[[:space:]]*\([0-9]*\).*/\1/p' \
+	   include/bounds.h)
+# Kept from Debian's build: what users can see and walkind allows.
+SQLITE_OPTS	:= -DSQLITE_THREADSAFE=1 -DSQLITE_SECURE_DELETE \
+	   -DSQLITE_ENABLE_FTS5 -DSQLITE_ENABLE_RTREE=1 \
+	   -DSQLITE_ENABLE_MATH_FUNCTIONS -DSQLITE_SOUNDEX=1 \
+	   -DSQLITE_ENABLE_UPDATE_DELETE_LIMIT=1 -DSQLITE_ALLOW_ROWID_IN_VIEW \
+	   -DSQLITE_LIKE_DOESNT_MATCH_BLOBS
+# Removed or locked: no extension loader, no fts3/fts4 (nor their
+# tokenizer pointers), dbstat, sqlite_stmt, session, preupdate hook,
+# unlock_notify, column metadata, shared cache, deprecated interfaces,
+# WAL (its -shm mapping and recovery parser), URI names, mmap.
+SQLITE_OPTS	+= -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_OMIT_SHARED_CACHE \
+	   -DSQLITE_OMIT_DEPRECATED -DSQLITE_OMIT_WAL -DSQLITE_USE_URI=0 \
+	   -DSQLITE_MAX_MMAP_SIZE=0 -DSQLITE_DEFAULT_DEFENSIVE \
+	   -DSQLITE_TEMP_STORE=2
+# printf's width and precision stop at the longest string (the CPU bomb
+# printf('%.*c', 2147483647, 'x') ends in milliseconds; ALTER TABLE's
+# internal printf over a stored CREATE never exceeds LENGTH); one
+# allocation stops at 32 MiB (the largest, a 500,000-op program, is
+# 12 MB).
+SQLITE_OPTS	+= -DSQLITE_PRINTF_PRECISION_LIMIT=$(call bounds,LENGTH) \
+	   -DSQLITE_MAX_ALLOCATION_SIZE=33554432 \
+	   -DSQLITE_MAX_LENGTH=$(call bounds,LENGTH) \
+	   -DSQLITE_MAX_SQL_LENGTH=$(call bounds,SQL_LENGTH) \
+	   -DSQLITE_MAX_COLUMN=$(call bounds,COLUMN) \
+	   -DSQLITE_MAX_EXPR_DEPTH=$(call bounds,EXPR_DEPTH) \
+	   -DSQLITE_MAX_COMPOUND_SELECT=$(call bounds,COMPOUND_SELECT) \
+	   -DSQLITE_MAX_VDBE_OP=$(call bounds,VDBE_OP) \
+	   -DSQLITE_MAX_FUNCTION_ARG=$(call bounds,FUNCTION_ARG) \
+	   -DSQLITE_MAX_ATTACHED=$(call bounds,ATTACHED) \
+	   -DSQLITE_MAX_LIKE_PATTERN_LENGTH=$(call bounds,LIKE_PATTERN) \
+	   -DSQLITE_MAX_VARIABLE_NUMBER=$(call bounds,VARIABLE_NUMBER) \
+	   -DSQLITE_MAX_TRIGGER_DEPTH=$(call bounds,TRIGGER_DEPTH) \
+	   -DSQLITE_MAX_WORKER_THREADS=$(call bounds,MAX_THREADS)
+SQLITE_CFLAGS	:= -O2 -g -fno-strict-aliasing $(HARDEN) -w -D_HAVE_SQLITE_CONFIG_H
+# Debian's version: an `apt upgrade` of libsqlite3-0 rebuilds from the
+# new source.
+SQLITE_DEB	:= $(shell dpkg-query -W -f='$${source:Version}' libsqlite3-0 \
+	   2>/dev/null)
+
+$(SQLITE_DIR)/.opts: FORCE
+	@mkdir -p $(SQLITE_DIR)
+	@echo '$(SQLITE_DEB) $(SQLITE_CC) $(SQLITE_CFLAGS) $(SQLITE_OPTS)' | \
+	    cmp -s - $@ || \
+	    echo '$(SQLITE_DEB) $(SQLITE_CC) $(SQLITE_CFLAGS) $(SQLITE_OPTS)' > $@
+
+# The options reach lemon and mkkeywordhash too (grammar-changing ones
+# such as UPDATE_DELETE_LIMIT need that), so they key the amalgamation.
+# One run makes both files (a grouped target).
+$(SQLITE_DIR)/sqlite3.c $(SQLITE_DIR)/sqlite3.h &: $(SQLITE_DIR)/.opts \
+    deploy/sqlite-src.sh
+	@SQLITE_GRAMMAR='$(SQLITE_OPTS)' sh deploy/sqlite-src.sh $(SQLITE_DIR)
+	@touch $(SQLITE_DIR)/sqlite3.c $(SQLITE_DIR)/sqlite3.h
+
+$(SQLITE_DIR)/sqlite3.o: $(SQLITE_DIR)/sqlite3.c
+	$(SQLITE_CC) $(SQLITE_CFLAGS) $(SQLITE_OPTS) -c $< -o $@
+
+$(SQLITE_LIB): $(SQLITE_DIR)/sqlite3.o
+	@rm -f $@
+	ar rcs $@ $<
+
+# Every object sees the hardened sqlite3.h; every program links the lib.
+$(OBJ) $(FUZZ_OBJ): | $(SQLITE_DIR)/sqlite3.h
+$(BUILD)/walkind $(TEST_BIN) $(BUILD)/bench-ceiling $(BUILD)/bench-hotpath: \
+    $(SQLITE_LIB) | $(SQLITE_DIR)/sqlite3.h
+.PHONY: sqlite
+sqlite: $(SQLITE_LIB)
+# ---- end of Hardened SQLite ---------------------------------------------
 
 format:
 	clang-format -i src/*.c include/*.h sandbox/*.c sandbox/*.h tests/unit/*.c

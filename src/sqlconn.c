@@ -490,8 +490,8 @@ static int
 sqlconn_configure(sqlite3 *db)
 {
 	if (sqlconn_setconfig(db, SQLITE_DBCONFIG_DEFENSIVE, 1) == -1 ||
+	    /* The hardened build has no loader at all (OMIT_LOAD_EXTENSION). */
 	    sqlconn_setconfig(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0) == -1 ||
-	    sqlite3_enable_load_extension(db, 0) != SQLITE_OK ||
 	    sqlconn_setconfig(db, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0) == -1 ||
 	    sqlconn_setconfig(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0) == -1 ||
 	    /* Kept on on purpose: walkindb clients write VALUES("hello"). */
