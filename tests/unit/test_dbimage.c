@@ -282,8 +282,9 @@ test_schema_refused(void)
 		  "schema refused: forbidden sql keyword: load_extension" },
 		{ "CREATE TABLE t(a CHECK (printf('%d', a) <> ''))",
 		  "schema refused: forbidden sql keyword: printf" },
-		{ "CREATE VIRTUAL TABLE f USING fts4(body)",
-		  "schema refused: forbidden sql keyword: fts4" },
+		/* fts3/fts4 files: the hardened SQLite has no such module to
+		 * make one with here; tests/blackbox/test_session.py uploads
+		 * one made by Debian's library. */
 		{ "CREATE TABLE t(a); CREATE VIEW v AS SELECT a FROM t "
 		  "WHERE load_extension ( 'x' )",
 		  "schema refused: forbidden sql keyword: load_extension" },
@@ -389,15 +390,20 @@ test_wal_file(void)
 	snprintf(wal, sizeof(wal), "%s/wal.db", dbtest_dir);
 	if (sqlite3_open(wal, &db) != SQLITE_OK)
 		exit(2);
-	CHECK_INT(sqlite3_exec(db, "PRAGMA journal_mode=WAL; CREATE TABLE "
-	    "t(a); INSERT INTO t VALUES('in wal')", NULL, NULL, NULL), 0);
-	sqlite3_close(db);	/* checkpoints, removes the -wal */
+	/* The hardened SQLite has no WAL (SQLITE_OMIT_WAL) to write one
+	 * with: a checkpointed WAL file is a rollback file with 18/19 = 2,
+	 * as Debian's library leaves it after its last connection closes. */
+	CHECK_INT(sqlite3_exec(db, "CREATE TABLE t(a); INSERT INTO t "
+	    "VALUES('in wal')", NULL, NULL, NULL), 0);
+	sqlite3_close(db);
 	if ((fd = open(wal, O_RDONLY)) == -1)
 		exit(2);
 	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
 		buf_add(&img, tmp, (size_t)n);
 	close(fd);
 	unlink(wal);
+	if (img.len > 100)
+		img.data[18] = img.data[19] = 2;
 	CHECK(img.len > 100 && img.data[18] == 2 && img.data[19] == 2);
 	CHECK_INT(import_new(&img, CAP, &out, &c), 200);
 	CHECK_INT(dbtest_int(sqlconn_db(c), "SELECT count(*) FROM t "
