@@ -34,7 +34,9 @@
  *            the text or after ';', or after EXPLAIN [QUERY PLAN].
  *            Elsewhere they are names (a column attach, AS detach).
  *   vacuum   VACUUM in statement position, unless its schema is temp
- *            (SQLite compiles VACUUM temp to nothing).
+ *            (SQLite compiles VACUUM temp to nothing) or it follows
+ *            EXPLAIN (compiled, never run: its ATTACH never happens, and
+ *            the authorizer allows it).
  *   name     sqlite_dbpage wherever it is a token, quoted or not, a
  *            string included: it is the table itself.
  *   call     load_extension, readfile, writefile, edit, zipfile, unzip,
@@ -86,7 +88,8 @@ enum keyword_kind {
 	KEYWORD_NAME,		/* trips wherever it is a token */
 	KEYWORD_CALL,		/* trips when called */
 	/* structure: unquoted words only */
-	KEYWORD_PREFIX,		/* EXPLAIN, QUERY, PLAN: the statement follows */
+	KEYWORD_EXPLAIN,	/* the statement follows, compiled only */
+	KEYWORD_PREFIX,		/* QUERY, PLAN: the statement follows */
 	KEYWORD_NAMECTX,	/* the next name is an object's, not a call */
 	KEYWORD_INTO,		/* NAMECTX, except in VACUUM ... INTO expr */
 	KEYWORD_AS,		/* NAMECTX; a CTE's AS */
@@ -133,7 +136,7 @@ static const struct keyword_word keyword_words[] = {
 	KEYWORD_W("edit", KEYWORD_CALL, "edit"),
 	KEYWORD_W("zipfile", KEYWORD_CALL, "zipfile"),
 	KEYWORD_W("unzip", KEYWORD_CALL, "unzip"),
-	KEYWORD_W("explain", KEYWORD_PREFIX, NULL),
+	KEYWORD_W("explain", KEYWORD_EXPLAIN, NULL),
 	KEYWORD_W("query", KEYWORD_PREFIX, NULL),
 	KEYWORD_W("plan", KEYWORD_PREFIX, NULL),
 	KEYWORD_W("table", KEYWORD_NAMECTX, NULL),
@@ -204,6 +207,7 @@ struct keyword_state {
 	int			 name;		/* the next name is in name position */
 	int			 index;		/* saw INDEX, its ON not yet */
 	int			 vacuum;	/* this statement is a VACUUM */
+	int			 explain;	/* this statement is EXPLAINed */
 };
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
@@ -530,8 +534,8 @@ keyword_denied(const struct keyword_state *st, const struct keyword_tok *t,
 	case KEYWORD_STMT:
 		return stmt && quoted_or_word ? k->canon : NULL;
 	case KEYWORD_VACUUM:
-		return stmt && quoted_or_word && !keyword_temp_follows(st) ?
-		    k->canon : NULL;
+		return stmt && quoted_or_word && !st->explain &&
+		    !keyword_temp_follows(st) ? k->canon : NULL;
 	case KEYWORD_NAME:
 		return k->canon;
 	case KEYWORD_CALL:
@@ -548,6 +552,10 @@ keyword_structure(struct keyword_state *st, enum keyword_kind kind,
     int stmt, enum keyword_cte cte)
 {
 	switch (kind) {
+	case KEYWORD_EXPLAIN:
+		st->explain |= stmt;
+		st->stmt = stmt;
+		break;
 	case KEYWORD_PREFIX:
 		st->stmt = stmt;
 		break;
@@ -624,7 +632,7 @@ keyword_reset(struct keyword_state *st)
 	st->cols = st->body = 0;
 	st->cte = KEYWORD_CTE_NONE;
 	st->stmt = 1;
-	st->name = st->index = st->vacuum = 0;
+	st->name = st->index = st->vacuum = st->explain = 0;
 }
 
 /* A name token (word, quoted identifier or string). */

@@ -353,7 +353,7 @@ def sql_seeds():
         "\ufeffATTACH 'x' AS y", "EXPLAIN QUERY PLAN ATTACH 'x' AS y",
         "SELECT 1; /* c */ DETACH y", "\"ATTACH\" 'x' AS y",
         "VACUUM", "VACUUM temp", "VACUUM \"TEMP\" INTO 'x'", "VACUUM main INTO 'x'",
-        "VACUUM temp INTO readfile('x')",
+        "VACUUM temp INTO readfile('x')", "EXPLAIN VACUUM INTO 'x'",
         "CREATE TABLE emails(id, subject, attach BLOB)", "SELECT 1 AS detach",
         "WITH a AS (SELECT 1), edit AS (SELECT 2) SELECT * FROM edit",
         "WITH a AS (SELECT 1), edit(x) AS NOT MATERIALIZED (SELECT 2) SELECT * FROM edit",
