@@ -71,9 +71,9 @@
  * fts5_ function's own name when known, else "fts5_*"), so the scan is
  * reentrant and the result never dangles. One pass, no allocation, the
  * state a few words: a depth past 64 parentheses forgets CTE shapes
- * (their names then trip as calls). The only rescans are the look-ahead
- * past a denied name for '(' or VACUUM's schema, and the name after a
- * ',' in a WITH list, so each byte is read at most three times.
+ * (their names then trip as calls). The only rescan is the look-ahead
+ * of one token past a denied name, for '(' or VACUUM's schema, so each
+ * byte is read at most twice.
  */
 #include <stddef.h>
 #include <stdint.h>
