@@ -356,6 +356,27 @@ def sql_seeds():
         "SELECT $attach, :attach, @attach, ?1attach", "SELECT 1 /**/ AtTaCh",
         "SELECT load_extension\t(\n'x')", "SELECT sqlite_dbpage", "SELECT \xe9attach",
         "SELECT 'a'||'b' /* '/ attach", "SELECT '' attach", "SELECT x'41' DETACH",
+        # token-aware forms (issue 15): quoted calls, statement position,
+        # names that are not calls, and where SQLite's tokens end
+        "SELECT \"load_extension\"('x')", "SELECT `readfile`(1)", "SELECT [fts5_source_id]()",
+        "SELECT \"load_extension\" /* c */ ('x')", "SELECT load_extension/**/('x')",
+        "SELECT [edit]--c\n('x')", "SELECT edit \f\v('x')", "SELECT edit \ufeff('x')",
+        "\ufeffATTACH 'x' AS y", "EXPLAIN QUERY PLAN ATTACH 'x' AS y",
+        "SELECT 1; /* c */ DETACH y", "\"ATTACH\" 'x' AS y",
+        "VACUUM", "VACUUM temp", "VACUUM \"TEMP\" INTO 'x'", "VACUUM main INTO 'x'",
+        "VACUUM temp INTO readfile('x')", "EXPLAIN VACUUM INTO 'x'",
+        "CREATE TABLE emails(id, subject, attach BLOB)", "SELECT 1 AS detach",
+        "WITH a AS (SELECT 1), edit AS (SELECT 2) SELECT * FROM edit",
+        "WITH a AS (SELECT 1), edit(x) AS NOT MATERIALIZED (SELECT 2) SELECT * FROM edit",
+        "SELECT with, load_extension('x') FROM t", "SELECT cast(1 AS edit(3))",
+        "CREATE VIRTUAL TABLE v USING edit(a)", "CREATE INDEX i ON [edit](a)",
+        "SELECT main.printf('%d', 1)", "SELECT printf FROM t", "SELECT 'load_extension(1)'",
+        "SELECT x'' '', load_extension('x')", "SELECT $a(\") , load_extension('x') --\")",
+        "SELECT :a::b(\"x) , edit(1)", "SELECT ?1edit('x')", "SELECT 0x1fz, edit(1)",
+        "SELECT 1e+edit(1)", "SELECT * FROM 'sqlite_dbpage'",
+        "SELECT sum(a) OVER edit FROM t WINDOW edit AS (ORDER BY a)",
+        "SELECT edit(a) OVER (ORDER BY a) FROM t", "CREATE TEMP TABLE edit(a)",
+        "SELECT ((((((((with a as (select 1), edit(x) as (select 2) select 1))))))))",
     ]
     for i, v in enumerate(kw):
         put("keyword", "kw-%02d" % i, v)
