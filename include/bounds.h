@@ -136,6 +136,22 @@
  * node (tests/faults/test_faults.py). */
 #define BOUNDS_MIN_FREE_INODES	1024
 
+/* ---- rate limiting (src/ratelimit.c) ---- */
+/* Client IPs with rate-limit buckets at once (about 12 MiB); past it new
+ * IPs are not limited until entries expire (fail open, logged once per
+ * episode: failing closed would let anyone lock everyone out). */
+#define BOUNDS_RATE_MAX_IPS	100000
+
+/* ---- option ranges (src/config.c) that are limits of their own ---- */
+/* --ttl: at most a day, so a token always outlives no more than one key
+ * rotation (BOUNDS_KEY_ROTATE_S; the previous key is kept). */
+#define BOUNDS_MAX_TTL_S	86400
+/* --pool-size: each executor is a process and a socket pair in the
+ * front end (2 descriptors: socket and pidfd). */
+#define BOUNDS_MAX_POOL_SIZE	10000
+/* Pending connections the kernel queues before refusing (listen(2)). */
+#define BOUNDS_LISTEN_BACKLOG	1024
+
 /* ---- housekeeping ---- */
 #define BOUNDS_SWEEP_INTERVAL_S	5	/* expired walk-ins gone within 5 s */
 #define BOUNDS_LOG_RETENTION_DAYS 7

@@ -27,12 +27,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "listen.h"
 #include "log.h"
 
 #define LISTEN_FD_START	3	/* SD_LISTEN_FDS_START: first passed fd */
-#define LISTEN_BACKLOG	1024	/* pending connections before refusals */
 
 /* 1 if LISTEN_PID names this process (in canonical decimal). */
 static int
@@ -131,7 +131,7 @@ listen_bind(const struct config *cfg)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, LISTEN_BACKLOG) == 0)
+		    listen(fd, BOUNDS_LISTEN_BACKLOG) == 0)
 			break;
 		close(fd);
 		fd = -1;

@@ -35,6 +35,7 @@
 
 #include <sodium.h>
 
+#include "bounds.h"
 #include "log.h"
 #include "ratelimit.h"
 
@@ -46,11 +47,7 @@
 #define RL_MIN_BUCKETS		64
 #define RL_MAX_BUCKETS		131072	/* power of two >= RL_MAX_IPS */
 #define RL_FORCED_EXPIRE_MS	1000	/* full table: expire at most 1/s */
-#ifdef BOUNDS_RATE_MAX_IPS
-#define RL_MAX_IPS		BOUNDS_RATE_MAX_IPS
-#else
-#define RL_MAX_IPS		100000	/* tracked IPs; see the file comment */
-#endif
+#define RL_MAX_IPS		BOUNDS_RATE_MAX_IPS	/* see bounds.h */
 
 struct rl_entry {
 	struct rl_entry	*next;
