@@ -374,7 +374,7 @@ dbschema_walk(struct dbschema_run *r)
 {
 	sqlite3_stmt *st;
 	const char *type, *name;
-	int step;
+	int step = SQLITE_DONE;
 
 	sqlconn_clear_denied(r->c);
 	if (sqlite3_prepare_v2(r->db, "SELECT type, name, tbl_name, sql "
