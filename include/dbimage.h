@@ -29,7 +29,7 @@ int	dbimage_export(struct sqlconn *c, struct buf *out);
 /*
  * Replace the content of c, a new and empty walk-in, with the database
  * file p[0..len) after checking it entirely in this process (header,
- * PRAGMA quick_check in a separate hardened in-memory connection, then
+ * PRAGMA integrity_check in a separate hardened in-memory connection, then
  * the schema replayed under the walk-in's policy), and re-derive
  * max_page_count from the imported page size. Writes the reply body to
  * `out` (reset first) and returns:

@@ -351,7 +351,7 @@ dbdump_tables(struct dbdump_run *r)
 {
 	sqlite3_stmt *st;
 	const char *name, *sql, *type;
-	int step, rc = 0;
+	int step = SQLITE_DONE, rc = 0;
 
 	if (dbdump_prepare(r, "SELECT s.name, s.sql, l.type "
 	    "FROM main.sqlite_schema AS s LEFT JOIN pragma_table_list AS l "
@@ -415,7 +415,7 @@ dbdump_others(struct dbdump_run *r)
 {
 	sqlite3_stmt *st;
 	const char *sql;
-	int step;
+	int step = SQLITE_DONE;
 
 	if (dbdump_prepare(r, "SELECT sql FROM main.sqlite_schema "
 	    "WHERE type IN ('index', 'view', 'trigger') AND sql IS NOT NULL "

@@ -27,6 +27,7 @@ total=0
 max_len() {
 	case $1 in
 	http|sql) echo 8192 ;;
+	dbimage) echo 65536 ;;
 	body) echo 9216 ;;
 	token) echo 256 ;;
 	*) echo 4096 ;;
