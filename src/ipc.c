@@ -254,7 +254,8 @@ ipc_recv_msg(int fd, struct spawn_msg *m, int *fds, int maxfds, int *nfds)
 		return 0;
 	}
 	if (r != (ssize_t)sizeof(*m) || (msg.msg_flags & (MSG_TRUNC |
-	    MSG_CTRUNC)) || m->magic != IPC_MAGIC) {
+	    MSG_CTRUNC)) || m->magic != IPC_MAGIC ||
+	    memchr(m->owner_ip, '\0', sizeof(m->owner_ip)) == NULL) {
 		for (i = 0; i < *nfds; i++)
 			close(fds[i]);
 		*nfds = 0;

@@ -89,13 +89,19 @@ make_instance_dir(const char *dir)
  * without user xattrs (tmpfs before Linux 6.6) gets the meta file.
  */
 static int
-write_meta(const char *dir, int64_t created, int64_t expires)
+write_meta(const char *dir, const struct spawn_msg *m)
 {
-	char path[4300], tmp[4300], text[128];
+	char path[4300], tmp[4300], text[REGISTRY_META_MAX];
 	int fd, n, rc = -1;
 
-	if ((n = registry_meta_format(text, sizeof(text), created, expires)) < 0)
+	/* owner_ip: NUL-terminated (ipc_recv_msg checked); its characters
+	 * are checked by registry_meta_format. */
+	n = registry_meta_format(text, sizeof(text), m->created, m->expires,
+	    m->owner_ip);
+	if (n < 0) {
+		errno = EINVAL;
 		return -1;
+	}
 	if (setxattr(dir, REGISTRY_META_XATTR, text, (size_t)n,
 	    XATTR_CREATE) == 0)
 		return 0;
@@ -208,7 +214,7 @@ handle_spawn(struct spawn_msg *m)
 	m->type = SPAWN_REPLY;
 	m->err = 0;
 	if ((m->flags & SPAWN_F_CREATE) && (make_instance_dir(dir) == -1 ||
-	    write_meta(dir, m->created, m->expires) == -1)) {
+	    write_meta(dir, m) == -1)) {
 		m->err = errno ? errno : EIO;
 		log_warn("create instance");
 		remove_tree(dir);

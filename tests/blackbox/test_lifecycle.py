@@ -22,6 +22,7 @@ pool = Group("pool", ["--pool-size", "2", "--idle-timeout-ms", "60000"])
 busy = Group("pool-busy", ["--pool-size", "1", "--query-timeout-ms", "3000",
 			   "--idle-timeout-ms", "60000"])
 deadline = Group("deadline", ["--query-timeout-ms", "6000"])
+perip_restart = Group("per-ip-restart", ["--max-instances-per-ip", "2"])
 
 SPIN = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c"
 
@@ -425,6 +426,24 @@ def old_access_logs_deleted(d):
 	check(gone, "access-2001-01-01.jsonl still present 12 s after start (7-day retention)")
 	check(os.path.exists(recent), f"{os.path.basename(recent)} (2 days old) was deleted")
 	os.unlink(recent)
+
+
+@perip_restart.case
+def per_ip_count_survives_restart(d):
+	"""Issue 15: the meta names the creating client's IP and a restart
+	counts it again, so --max-instances-per-ip is not reset by one."""
+	toks = [d.create("SELECT 1")[0] for _ in range(2)]
+	tb, _, _ = d.create("SELECT 1", source="127.0.0.2")
+	expect_error(d.sql("SELECT 1"), 429)
+	d.restart()
+	r = d.sql("SELECT 1")
+	expect_error(r, 429)
+	check(r.token is None, "refused create carries X-Walkin-Session")
+	for t in toks + [tb]:
+		expect_ok(d.sql("SELECT 1", token=t))
+	d.create("SELECT 1", source="127.0.0.2")	# its second
+	expect_error(d.sql("SELECT 1", source="127.0.0.2"), 429)
+	expect_ok(d.sql("SELECT 1", source="127.0.0.3"))
 
 
 @crash.case
