@@ -144,5 +144,9 @@ int	ipc_send_msg(int fd, const struct spawn_msg *m, const int *fds,
  * received beyond the nfds returned are closed. */
 int	ipc_recv_msg(int fd, struct spawn_msg *m, int *fds, int maxfds,
 	    int *nfds);
+/* The same without blocking: -1 with errno EAGAIN when no message is
+ * waiting (a malformed one is -1 with EBADMSG). */
+int	ipc_recv_msg_nowait(int fd, struct spawn_msg *m, int *fds,
+	    int maxfds, int *nfds);
 
 #endif

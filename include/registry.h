@@ -86,7 +86,8 @@ void	registry_expired(int64_t now, void (*live_cb)(struct instance *, void *),
  * 0.1.0 (DATA/instances/<uuid>/) with a valid meta is moved into its
  * bucket. Directories without a valid meta (a create cut short) are
  * reported through `orphan` (expires 0 for the old layout) so they can
- * be removed. Names that are not ours are left alone. Returns 0, or -1
+ * be removed, and so are ".del-<uuid>" directories a removal left
+ * unfinished. Names that are not ours are left alone. Returns 0, or -1
  * if dir is unreadable.
  */
 int	registry_load(const char *instances_dir,

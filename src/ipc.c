@@ -223,8 +223,9 @@ ipc_take_fds(struct msghdr *msg, int *fds, int maxfds, int *nfds)
 	}
 }
 
-int
-ipc_recv_msg(int fd, struct spawn_msg *m, int *fds, int maxfds, int *nfds)
+static int
+recv_msg(int fd, struct spawn_msg *m, int *fds, int maxfds, int *nfds,
+    int flags)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
@@ -241,7 +242,7 @@ ipc_recv_msg(int fd, struct spawn_msg *m, int *fds, int maxfds, int *nfds)
 	msg.msg_control = u.buf;
 	msg.msg_controllen = sizeof(u.buf);
 	do {
-		r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+		r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | flags);
 	} while (r < 0 && errno == EINTR);
 	*nfds = 0;
 	if (r < 0)
@@ -259,7 +260,21 @@ ipc_recv_msg(int fd, struct spawn_msg *m, int *fds, int maxfds, int *nfds)
 		for (i = 0; i < *nfds; i++)
 			close(fds[i]);
 		*nfds = 0;
+		errno = EBADMSG;
 		return -1;
 	}
 	return 1;
+}
+
+int
+ipc_recv_msg(int fd, struct spawn_msg *m, int *fds, int maxfds, int *nfds)
+{
+	return recv_msg(fd, m, fds, maxfds, nfds, 0);
+}
+
+int
+ipc_recv_msg_nowait(int fd, struct spawn_msg *m, int *fds, int maxfds,
+    int *nfds)
+{
+	return recv_msg(fd, m, fds, maxfds, nfds, MSG_DONTWAIT);
 }

@@ -538,6 +538,14 @@ load_bucket(int dfd, const char *bname, int64_t e,
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
+		/* A walk-in removed by an earlier run that stopped before
+		 * its files were gone (the spawner's removal work): an
+		 * orphan, which the spawner takes in its ".del-" name. */
+		if (strncmp(de->d_name, ".del-", 5) == 0 &&
+		    token_id_parse(de->d_name + 5, id) == 0) {
+			orphan(e, id, arg);
+			continue;
+		}
 		if (token_id_parse(de->d_name, id) == -1)
 			continue;	/* not ours: left alone */
 		snprintf(rel, sizeof(rel), "%s/%s", bname, de->d_name);

@@ -652,8 +652,8 @@ static void
 test_load_owner(void)
 {
 	uint8_t a1[TOKEN_ID_BYTES], a2[TOKEN_ID_BYTES], b[TOKEN_ID_BYTES];
-	uint8_t anon[TOKEN_ID_BYTES];
-	char dir[256], meta[REGISTRY_META_MAX];
+	uint8_t anon[TOKEN_ID_BYTES], del[TOKEN_ID_BYTES];
+	char dir[256], meta[REGISTRY_META_MAX], s[37], name[128];
 	const int64_t e = T_CREATED + T_TTL;
 	struct expired_log l;
 	struct orphans o;
@@ -664,6 +664,7 @@ test_load_owner(void)
 	token_new_id(a2);
 	token_new_id(b);
 	token_new_id(anon);
+	token_new_id(del);
 	registry_meta_format(meta, sizeof(meta), T_CREATED, e, "198.51.100.7");
 	CHECK_INT(make_in_bucket(dir, e, a1, meta), 0);
 	registry_meta_format(meta, sizeof(meta), T_CREATED, e + 1,
@@ -673,10 +674,15 @@ test_load_owner(void)
 	CHECK_INT(make_in_bucket(dir, e, b, meta), 0);
 	registry_meta_format(meta, sizeof(meta), T_CREATED, e, NULL);
 	CHECK_INT(make_in_bucket(dir, e, anon, meta), 0);
+	/* A removal the spawner had not finished: an orphan, not counted. */
+	token_id_str(del, s);
+	snprintf(name, sizeof(name), "%lld/.del-%s", (long long)e, s);
+	CHECK_INT(make_inst(dir, name, meta), 0);
 
 	memset(&o, 0, sizeof(o));
 	CHECK_INT(registry_load(dir, orphan_cb, &o), 0);
-	CHECK_INT(o.n, 0);
+	CHECK_INT(o.n, 1);
+	CHECK(orphan_has(&o, del, e));
 	CHECK_INT(registry_count(), 4);
 	CHECK_INT(registry_ip_count("198.51.100.7"), 2);
 	CHECK_INT(registry_ip_count("2001:db8::1"), 1);
