@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -34,12 +33,13 @@
 #include "executor.h"
 #include "ipc.h"
 #include "log.h"
+#include "proc.h"
 #include "registry.h"
 #include "sandbox.h"
 #include "spawner.h"
 #include "sqlconn.h"
 
-#define SP_FD	3	/* the control socket, once the spawner is set up */
+#define SP_FD	PROC_FD	/* the control socket, once the spawner is set up */
 /* Removal steps (unlink, rmdir, opendir) between two messages: about a
  * millisecond on ext4, the most a spawn waits behind a removal. */
 #define SPAWNER_RM_BATCH	64
@@ -473,7 +473,7 @@ int
 spawner_start(const struct config *cfg, pid_t *pid)
 {
 	struct sandbox_params sp = { cfg, NULL, -1 };
-	pid_t parent = getpid();
+	pid_t parent = getpid();	/* before the fork (proc.h) */
 	char why[512];
 	int sv[2];
 
@@ -486,18 +486,13 @@ spawner_start(const struct config *cfg, pid_t *pid)
 		return sv[0];
 	}
 	close(sv[0]);
-	/* Keep stdio and the control socket (as fd 3); drop the listening
-	 * socket and anything else the front end had open. */
-	if (sv[1] != SP_FD && (dup2(sv[1], SP_FD) == -1 || close(sv[1]) == -1))
-		_exit(1);
-	close_range(SP_FD + 1, ~0U, 0);
+	/* Keep stdio (the log) and the control socket; drop the listening
+	 * socket and anything else the front end had open. The kernel
+	 * reaps executors. */
+	proc_detach(sv[1], parent, PROC_REAP, NULL);
 	sp_fd = SP_FD;
 	sp_cfg = cfg;
 	log_init("spawner", cfg->verbose);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
-		_exit(1);
-	signal(SIGCHLD, SIG_IGN);	/* kernel reaps executors */
-	signal(SIGPIPE, SIG_IGN);
 	if (sqlconn_global_init(cfg->max_memory - BOUNDS_HEAP_SLACK) == -1)
 		fatalx("sqlite initialisation failed");
 	cgroup_limits_from_config(&sp_cglim, cfg);
