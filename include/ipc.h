@@ -96,7 +96,11 @@ struct spawn_msg {
 					 * meta; NUL-terminated ("" unknown) */
 };
 
-/* Blocking helpers (executor and spawner side); return 0 or -1. */
+/*
+ * Blocking helpers; return 0 or -1 (errno set). ipc_write_all is the
+ * tree's one write-all loop (IPC frames, the meta file, the access log,
+ * the key file, cgroupfs values): it retries EINTR and short writes.
+ */
 int	ipc_write_all(int fd, const void *p, size_t n);
 int	ipc_read_all(int fd, void *p, size_t n);	/* -1 and errno 0 on EOF */
 int	ipc_send_frame(int fd, uint16_t type, uint16_t status, uint32_t seq,

@@ -72,6 +72,7 @@
 #include "bounds.h"
 #include "cgroup.h"
 #include "config.h"
+#include "ipc.h"
 #include "log.h"
 
 /* /proc/self/cgroup: one line per hierarchy (about 15 with every v1
@@ -230,8 +231,7 @@ static int
 write_value(int dfd, const char *file, const char *value)
 {
 	char text[128];
-	ssize_t nw;
-	int fd, n, flags, saved, rc = -1;
+	int fd, n, flags, saved, rc;
 
 	flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
 	if (cg_fake)
@@ -243,10 +243,9 @@ write_value(int dfd, const char *file, const char *value)
 	}
 	if ((fd = openat(dfd, file, flags, 0644)) == -1)
 		return -1;
-	if ((nw = write(fd, text, (size_t)n)) == n)
-		rc = 0;
-	else if (nw >= 0)
-		errno = EIO;		/* cgroupfs takes a value whole or not */
+	/* cgroupfs takes a value whole or refuses it, so this is one
+	 * write(2) in practice. */
+	rc = ipc_write_all(fd, text, (size_t)n);
 	saved = errno;
 	close(fd);
 	errno = saved;

@@ -58,6 +58,8 @@ ipc_write_all(int fd, const void *p, size_t n)
 		w = write(fd, c, n);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w == 0)
+			errno = EIO;	/* no progress: not worth a spin */
 		if (w <= 0)
 			return -1;
 		c += w;
