@@ -32,4 +32,17 @@
  */
 void	proc_detach(int sock, pid_t parent, int flags, const char *name);
 
+/*
+ * fork(), or with cgroup_fd != -1 (an O_PATH fd of a cgroup2 group) a
+ * raw clone3(CLONE_INTO_CGROUP): the child is born in that group, so
+ * nothing it does is ever counted elsewhere. Returns as fork() does;
+ * -1 with ENOSYS where the kernel (before 5.7) or the seccomp filter
+ * has no clone3: then fork and move the pid (cgroup_executor_move).
+ * glibc has no clone3 wrapper, so the child of the raw call keeps the
+ * parent's cached thread id: harmless for a single-threaded child that
+ * never signals itself by thread (tgkill with another process's pid
+ * and that tid is ESRCH, never a signal to the parent).
+ */
+pid_t	proc_fork(int cgroup_fd);
+
 #endif

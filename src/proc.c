@@ -5,14 +5,21 @@
  * anything. An executor runs it under the spawner's seccomp filter and
  * Landlock domain: every call here is in the spawner's list.
  *
+ * proc_fork is the fork itself, into a cgroup when the spawner has one
+ * for the child (cgroup.h).
+ *
  * Order: the parent-death signal first, so a child whose parent is gone
  * never gets as far as touching a file; then signals; then the fds, so
  * nothing the parent held (listening socket, keys, other executors'
  * sockets) is open once the child does any work of its own.
  */
 #include <fcntl.h>
+#include <linux/sched.h>	/* struct clone_args, CLONE_INTO_CGROUP */
 #include <signal.h>
+#include <stdint.h>
+#include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "proc.h"
@@ -49,4 +56,18 @@ proc_detach(int sock, pid_t parent, int flags, const char *name)
 	close_range(PROC_FD + 1, ~0U, 0);
 	if (name != NULL)
 		prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+
+pid_t
+proc_fork(int cgroup_fd)
+{
+	struct clone_args ca;
+
+	if (cgroup_fd == -1)
+		return fork();
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = CLONE_INTO_CGROUP;
+	ca.exit_signal = SIGCHLD;
+	ca.cgroup = (uint64_t)cgroup_fd;
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 }

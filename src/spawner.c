@@ -317,25 +317,44 @@ rm_work(void)
 	}
 }
 
+/*
+ * The executor is born in its cgroup (clone3 with CLONE_INTO_CGROUP)
+ * when per-executor groups are live; without clone3 (ENOSYS: kernel
+ * before 5.7) it is forked and moved before it is handed over.
+ */
 static pid_t
 fork_executor(const char *dir, int *sock_out)
 {
 	pid_t pid, self = getpid();	/* before the fork: the child checks it */
+	struct cgroup_slot slot;
 	int sv[2];
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+	if (cgroup_executor_prepare(&sp_cglim, &slot) == -1) {
+		errno = EIO;
 		return -1;
-	if ((pid = fork()) == -1) {
-		close(sv[0]);
-		close(sv[1]);
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		cgroup_executor_done(&slot, 0);
 		return -1;
+	}
+	pid = proc_fork(slot.fd);
+	if (pid == -1 && errno == ENOSYS && slot.fd != -1 &&
+	    (pid = fork()) > 0 && cgroup_executor_move(&slot, pid) == -1) {
+		kill(pid, SIGKILL);
+		pid = -1;
+		errno = EIO;
 	}
 	if (pid == 0) {
 		close(sv[0]);
 		close(sp_fd);
 		executor_main(sp_cfg, dir, sv[1], self);
 	}
+	cgroup_executor_done(&slot, pid > 0);
 	close(sv[1]);
+	if (pid == -1) {
+		close(sv[0]);
+		return -1;
+	}
 	*sock_out = sv[0];
 	return pid;
 }
@@ -371,9 +390,6 @@ handle_spawn(struct spawn_msg *m)
 	} else if ((fds[1] = pidfd_open(pid, 0)) == -1) {
 		m->err = errno;
 		log_warn("pidfd_open");
-		kill(pid, SIGKILL);
-	} else if (cgroup_executor_attach(pid, &sp_cglim) == -1) {
-		m->err = EIO;
 		kill(pid, SIGKILL);
 	} else {
 		m->pid = (int32_t)pid;
