@@ -71,6 +71,9 @@ enum spawn_type {
 	SPAWN_REMOVE_BUCKET = 4	/* remove an expiry second's directory */
 };
 
+/* spawn_msg.owner_ip: registry.h's REGISTRY_OWNER_MAX, http.h's peer_ip. */
+#define IPC_OWNER_IP_MAX	64
+
 #define SPAWN_F_CREATE	0x1	/* SPAWN_EXEC: make the directory first */
 /* SPAWN_REMOVE: answer with a SPAWN_REPLY (same seq, this flag set)
  * once the directory is gone (DELETE /session replies after it). */
@@ -88,9 +91,16 @@ struct spawn_msg {
 					 * walkind 0.1.0's flat layout) */
 	int32_t		err;		/* reply: 0 or an errno value */
 	int32_t		pid;		/* reply: executor pid */
+	char		owner_ip[IPC_OWNER_IP_MAX];	/* CREATE: the
+					 * creating client's IP, for the
+					 * meta; NUL-terminated ("" unknown) */
 };
 
-/* Blocking helpers (executor and spawner side); return 0 or -1. */
+/*
+ * Blocking helpers; return 0 or -1 (errno set). ipc_write_all is the
+ * tree's one write-all loop (IPC frames, the meta file, the access log,
+ * the key file, cgroupfs values): it retries EINTR and short writes.
+ */
 int	ipc_write_all(int fd, const void *p, size_t n);
 int	ipc_read_all(int fd, void *p, size_t n);	/* -1 and errno 0 on EOF */
 int	ipc_send_frame(int fd, uint16_t type, uint16_t status, uint32_t seq,
@@ -133,9 +143,14 @@ int64_t	ipc_upload_max(const struct config *cfg);
 /* SEQPACKET messages with optional fds. */
 int	ipc_send_msg(int fd, const struct spawn_msg *m, const int *fds,
 	    int nfds);
-/* Returns 1 on a message, 0 on EOF, -1 on error/malformed; fds
+/* Returns 1 on a message, 0 on EOF, -1 on error/malformed (a
+ * spawn_msg whose owner_ip is not NUL-terminated is malformed); fds
  * received beyond the nfds returned are closed. */
 int	ipc_recv_msg(int fd, struct spawn_msg *m, int *fds, int maxfds,
 	    int *nfds);
+/* The same without blocking: -1 with errno EAGAIN when no message is
+ * waiting (a malformed one is -1 with EBADMSG). */
+int	ipc_recv_msg_nowait(int fd, struct spawn_msg *m, int *fds,
+	    int maxfds, int *nfds);
 
 #endif

@@ -81,11 +81,13 @@ void	registry_expired(int64_t now, void (*live_cb)(struct instance *, void *),
 
 /*
  * Startup: count every DATA/instances/<expires>/<uuid>/ whose meta is
- * valid and names that expiry. A walk-in directory left by walkind
+ * valid and names that expiry, node-wide and for the owner IP its meta
+ * names (so --max-instances-per-ip holds across a restart). A walk-in directory left by walkind
  * 0.1.0 (DATA/instances/<uuid>/) with a valid meta is moved into its
  * bucket. Directories without a valid meta (a create cut short) are
  * reported through `orphan` (expires 0 for the old layout) so they can
- * be removed. Names that are not ours are left alone. Returns 0, or -1
+ * be removed, and so are ".del-<uuid>" directories a removal left
+ * unfinished. Names that are not ours are left alone. Returns 0, or -1
  * if dir is unreadable.
  */
 int	registry_load(const char *instances_dir,
@@ -105,10 +107,27 @@ int	registry_bucket_parse(const char *name, int64_t *expires);
  */
 #define REGISTRY_META_XATTR	"user.walkind.meta"
 
-/* meta text for a walk-in; shared with the spawner that writes it. */
+/* An owner IP's text, NUL included (inet_ntop's longest is 46). */
+#define REGISTRY_OWNER_MAX	64
+/* The longest meta text registry_meta_format writes. */
+#define REGISTRY_META_MAX	192
+
+/*
+ * The meta text of a walk-in; shared with the spawner that writes it:
+ * "walkind-meta 1", "created N", "expires N" and, when the creating
+ * client's IP is known, "owner IP", one line each. owner_ip NULL or ""
+ * writes no owner line; an owner with a character other than hex
+ * digits, '.' and ':' (or too long) is refused. Returns the length, or
+ * -1 if it does not fit in outlen or the owner is refused.
+ */
 int	registry_meta_format(char *out, size_t outlen, int64_t created,
-	    int64_t expires);
+	    int64_t expires, const char *owner_ip);
+/*
+ * Parse meta text (NUL-terminated): 0 and the values, owner_ip "" when
+ * the meta has no owner line (metas of older versions); -1 unless the
+ * text is exactly what registry_meta_format writes for them.
+ */
 int	registry_meta_parse(const char *text, int64_t *created,
-	    int64_t *expires);
+	    int64_t *expires, char owner_ip[REGISTRY_OWNER_MAX]);
 
 #endif

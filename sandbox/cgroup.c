@@ -27,12 +27,16 @@
  *
  * When: cgroup_probe() once, in the spawner at startup, single-threaded
  * and before its sandbox, because it reads files Landlock will hide.
- * cgroup_executor_attach() right after fork and before the executor is
- * handed to the front end: the executor has run only our start-up code
+ * Without clone3, cgroup_executor_attach() right after fork and before
+ * the executor is handed to the front end: the executor has run only our start-up code
  * and no SQL. Memory it touched before the move stays charged to daemon
  * (cgroup v2 does not move charges); that is our code's, not the
- * walk-in's. clone3(CLONE_INTO_CGROUP) would close even that gap but
- * needs a raw clone3 in spawner.c.
+ * walk-in's. Where the kernel has clone3 (Linux 5.7+), the spawner
+ * closes even that gap: cgroup_executor_prepare() makes the group
+ * (exec-<n>, n counting from CGROUP_FIRST_SLOT) with its limits first,
+ * and the executor is born in it with clone3(CLONE_INTO_CGROUP)
+ * (proc_fork), so none of its memory or tasks is ever counted
+ * elsewhere. cgroup_executor_attach(), the pid move, is the fallback.
  *
  * Files: after the probe, every operation is relative to one O_PATH fd
  * of OWN (cgroup_dirfd) with mkdirat, openat and unlinkat, so one
@@ -72,6 +76,7 @@
 #include "bounds.h"
 #include "cgroup.h"
 #include "config.h"
+#include "ipc.h"
 #include "log.h"
 
 /* /proc/self/cgroup: one line per hierarchy (about 15 with every v1
@@ -86,6 +91,9 @@
 /* Groups remembered: above the largest --pool-size (10000, config.c)
  * plus the dead ones a batch reap leaves (about pool/32). */
 #define CGROUP_MAX_TRACKED	16384
+/* Groups made before their executor (CLONE_INTO_CGROUP) are numbered
+ * from here up: above PID_MAX_LIMIT (2^22), so never an exec-<pid>. */
+#define CGROUP_FIRST_SLOT	4194305L
 #define CGROUP_DAEMON		"daemon"
 #define CGROUP_PREFIX		"exec-"
 #define CGROUP_ENABLE		"+memory +pids +cpu"
@@ -123,7 +131,8 @@ static int	cg_live;
 static int	cg_fake;		/* struct cgroup_env .fake */
 static char	cg_path[PATH_MAX];	/* OWN, for messages */
 static char	cg_state[PATH_MAX + 256]; /* last probe result, for dump */
-static pid_t	cg_tracked[CGROUP_MAX_TRACKED];	/* exec-<pid> not yet removed */
+static long	cg_tracked[CGROUP_MAX_TRACKED];	/* exec-<n> not yet removed */
+static long	cg_next = CGROUP_FIRST_SLOT;	/* next clone3 group number */
 static size_t	cg_ntracked;
 static size_t	cg_cursor;		/* next entry cgroup_reap() tries */
 static int	cg_reap_warned;
@@ -190,6 +199,7 @@ cgroup_close(void)
 	cg_ntracked = 0;
 	cg_cursor = 0;
 	cg_reap_warned = 0;
+	cg_next = CGROUP_FIRST_SLOT;
 }
 
 /* ---- small file helpers ---- */
@@ -230,8 +240,7 @@ static int
 write_value(int dfd, const char *file, const char *value)
 {
 	char text[128];
-	ssize_t nw;
-	int fd, n, flags, saved, rc = -1;
+	int fd, n, flags, saved, rc;
 
 	flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
 	if (cg_fake)
@@ -243,10 +252,9 @@ write_value(int dfd, const char *file, const char *value)
 	}
 	if ((fd = openat(dfd, file, flags, 0644)) == -1)
 		return -1;
-	if ((nw = write(fd, text, (size_t)n)) == n)
-		rc = 0;
-	else if (nw >= 0)
-		errno = EIO;		/* cgroupfs takes a value whole or not */
+	/* cgroupfs takes a value whole or refuses it, so this is one
+	 * write(2) in practice. */
+	rc = ipc_write_all(fd, text, (size_t)n);
 	saved = errno;
 	close(fd);
 	errno = saved;
@@ -455,13 +463,13 @@ done:
 /* ---- tracked exec-<pid> groups ---- */
 
 static void
-group_name(pid_t pid, char *name, size_t len)
+group_name(long n, char *name, size_t len)
 {
-	snprintf(name, len, CGROUP_PREFIX "%ld", (long)pid);
+	snprintf(name, len, CGROUP_PREFIX "%ld", n);
 }
 
 static void
-track_add(pid_t pid)
+track_add(long pid)
 {
 	size_t i;
 
@@ -479,7 +487,7 @@ track_del(size_t i)
 }
 
 static void
-track_forget(pid_t pid)
+track_forget(long pid)
 {
 	size_t i;
 
@@ -553,9 +561,12 @@ sweep(int dfd)
 		    sizeof(CGROUP_PREFIX) - 1) != 0)
 			continue;
 		pid = strtol(de->d_name + sizeof(CGROUP_PREFIX) - 1, &end, 10);
-		if (unlinkat(dfd, de->d_name, AT_REMOVEDIR) == -1 &&
-		    *end == '\0' && pid > 0 && pid <= INT_MAX)
-			track_add((pid_t)pid);	/* populated: reap later */
+		if (*end != '\0' || pid <= 0 || pid >= LONG_MAX / 2)
+			continue;
+		if (pid >= cg_next)		/* numbers stay unique */
+			cg_next = pid + 1;
+		if (unlinkat(dfd, de->d_name, AT_REMOVEDIR) == -1)
+			track_add(pid);		/* populated: reap later */
 	}
 	closedir(d);
 }
@@ -684,47 +695,105 @@ write_limits(int dfd, const char *name, const struct cgroup_limits *lim)
 	return 0;
 }
 
-int
-cgroup_executor_attach(pid_t pid, const struct cgroup_limits *lim)
+/* Room for one more group: reap, harder when the table is full. */
+static int
+make_room(void)
 {
-	char name[32];
-	int dfd = -1, rc = -1;
-
-	if (!cg_live)
-		return 0;
 	cgroup_reap();
 	if (cg_ntracked == CGROUP_MAX_TRACKED)
 		reap_some(cg_ntracked);
-	group_name(pid, name, sizeof(name));
 	if (cg_ntracked == CGROUP_MAX_TRACKED) {
-		log_warnx("cgroup %s: %d groups not yet removed", name,
+		log_warnx("cgroup: %d groups not yet removed",
 		    CGROUP_MAX_TRACKED);
 		return -1;
 	}
+	return 0;
+}
+
+/* exec-<n> with its limits, tracked; its O_PATH fd, or -1. */
+static int
+group_new(long n, const struct cgroup_limits *lim)
+{
+	char name[32];
+	int dfd;
+
+	if (make_room() == -1)
+		return -1;
+	group_name(n, name, sizeof(name));
 	if (make_group(name) == -1) {
 		log_warn("cgroup mkdir %s", name);
 		return -1;
 	}
-	track_add(pid);
+	track_add(n);
 	dfd = openat(cg_dirfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC |
 	    O_NOFOLLOW);
-	if (dfd == -1) {
+	if (dfd == -1)
 		log_warn("cgroup open %s", name);
-		goto done;
-	}
-	if (write_limits(dfd, name, lim) == -1)
-		goto done;
-	if (write_pid(dfd, "cgroup.procs", pid) == -1) {
-		log_warn("cgroup %s/cgroup.procs", name);
-		goto done;
-	}
-	rc = 0;
-done:
-	if (dfd != -1)
+	else if (write_limits(dfd, name, lim) == -1) {
 		close(dfd);
-	/* pid never got in, so the group is empty: remove it now. */
-	if (rc == -1 && unlinkat(cg_dirfd, name, AT_REMOVEDIR) == 0)
-		track_forget(pid);
+		dfd = -1;
+	}
+	if (dfd == -1 && unlinkat(cg_dirfd, name, AT_REMOVEDIR) == 0)
+		track_forget(n);
+	return dfd;
+}
+
+int
+cgroup_executor_prepare(const struct cgroup_limits *lim,
+    struct cgroup_slot *slot)
+{
+	slot->n = 0;
+	slot->fd = -1;
+	if (!cg_live)
+		return 0;
+	slot->n = cg_next++;
+	if ((slot->fd = group_new(slot->n, lim)) == -1)
+		return -1;
+	return 0;
+}
+
+int
+cgroup_executor_move(const struct cgroup_slot *slot, pid_t pid)
+{
+	char name[32];
+
+	if (slot->fd == -1)
+		return 0;
+	if (write_pid(slot->fd, "cgroup.procs", pid) == -1) {
+		group_name(slot->n, name, sizeof(name));
+		log_warn("cgroup %s/cgroup.procs", name);
+		return -1;
+	}
+	return 0;
+}
+
+void
+cgroup_executor_done(struct cgroup_slot *slot, int used)
+{
+	char name[32];
+
+	if (slot->fd == -1)
+		return;
+	close(slot->fd);
+	slot->fd = -1;
+	group_name(slot->n, name, sizeof(name));
+	/* No process ever got in: the group is empty, remove it now. */
+	if (!used && unlinkat(cg_dirfd, name, AT_REMOVEDIR) == 0)
+		track_forget(slot->n);
+}
+
+int
+cgroup_executor_attach(pid_t pid, const struct cgroup_limits *lim)
+{
+	struct cgroup_slot slot = { pid, -1 };
+	int rc;
+
+	if (!cg_live)
+		return 0;
+	if ((slot.fd = group_new(pid, lim)) == -1)
+		return -1;
+	rc = cgroup_executor_move(&slot, pid);
+	cgroup_executor_done(&slot, rc == 0);
 	return rc;
 }
 

@@ -59,14 +59,34 @@ void	cgroup_limits_from_config(struct cgroup_limits *lim,
 	    const struct config *cfg);
 
 /*
- * Right after fork, before the executor is handed to the front end:
- * reap a batch of dead groups, create <own>/exec-<pid>, write its limits,
- * then move pid into it. 0 on success, and a no-op returning 0 when
+ * The pid-move way (no clone3; tests): right after fork, before the
+ * executor is handed to the front end: reap a batch of dead groups,
+ * create <own>/exec-<pid>, write its limits, then move pid into it. 0 on success, and a no-op returning 0 when
  * cgroups are not live. -1 (with log_warn naming the file) on failure:
  * the caller kills the executor and fails the spawn; its empty group is
  * removed here or by a later reap.
  */
 int	cgroup_executor_attach(pid_t pid, const struct cgroup_limits *lim);
+
+/*
+ * The group of the next executor, made before it exists so that it is
+ * born there (clone3 with CLONE_INTO_CGROUP, proc_fork). When cgroups
+ * are live: reap a batch of dead groups, create <own>/exec-<n> with its
+ * limits, and set slot->fd to an O_PATH fd of it (the clone3 argument);
+ * otherwise slot->fd is -1 and nothing happens. 0, or -1 (logged) when
+ * the group could not be made: the caller fails the spawn. Pair with
+ * cgroup_executor_done().
+ */
+struct cgroup_slot {
+	long	n;		/* exec-<n> */
+	int	fd;		/* O_PATH fd of the group; -1: none */
+};
+int	cgroup_executor_prepare(const struct cgroup_limits *lim,
+	    struct cgroup_slot *slot);
+/* No clone3 (ENOSYS): move pid into the slot's group after a fork. */
+int	cgroup_executor_move(const struct cgroup_slot *slot, pid_t pid);
+/* Close the slot's fd; used 0 (no process went in): remove the group. */
+void	cgroup_executor_done(struct cgroup_slot *slot, int used);
 
 /*
  * rmdir a bounded batch of the exec-* groups attached so far; those

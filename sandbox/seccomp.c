@@ -22,6 +22,9 @@
  * namespace, sockets are AF_UNIX pairs only, signals are SIGKILL only,
  * prlimit64 only touches the caller. clone3 fails with ENOSYS, because
  * its flags live in memory and cannot be checked; glibc then uses clone.
+ * The one exception is the spawner while per-executor cgroups are live,
+ * which forks executors into their groups with clone3
+ * (sc_spawner_cgroup).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +45,7 @@
 
 #include <seccomp.h>
 
+#include "cgroup.h"
 #include "log.h"
 #include "sandbox_int.h"
 
@@ -109,6 +113,20 @@ static const struct sc_rule sc_base[] = {
 	SC_ALLOW(exit_group, "process exit"),
 	SC_ERRNO(clone3, ENOSYS, "flags in memory cannot be checked; glibc "
 	    "falls back to clone"),
+};
+
+/*
+ * The spawner while per-executor cgroups are live (cgroup_live() when
+ * its filter is compiled, after cgroup_probe): clone3 replaces sc_base's
+ * ENOSYS rule, for proc_fork's CLONE_INTO_CGROUP. Its flags are in
+ * memory, so this filter cannot refuse the namespace flags the clone
+ * rule refuses: Landlock, no_new_privs and the unprivileged uid are
+ * what stand there. The executor's own filter keeps clone3 at ENOSYS
+ * (filters stack: its verdict wins), so SQL never gets it.
+ */
+static const struct sc_rule sc_spawner_cgroup[] = {
+	SC_ALLOW(clone3, "fork an executor into its cgroup "
+	    "(CLONE_INTO_CGROUP); only while per-executor cgroups are live"),
 };
 
 /* A SQLite connection on its instance files (executor, and spawner for
@@ -232,6 +250,31 @@ static const struct sc_part sc_roles[][4] = {
 
 static const char *sc_role_name[] = { "frontend", "spawner", "executor" };
 
+/* 1 if role's filter takes sc_spawner_cgroup instead of sc_base's
+ * clone3 rule. */
+static int
+sc_clone3_allowed(enum sandbox_role role)
+{
+	return role == SANDBOX_SPAWNER && cgroup_live();
+}
+
+static int
+sc_add(scmp_filter_ctx ctx, enum sandbox_role role, const struct sc_rule *r)
+{
+	int rc;
+
+	if (r->nr == SCMP_SYS(clone3) && r->action != SCMP_ACT_ALLOW &&
+	    sc_clone3_allowed(role))
+		return 0;
+	rc = seccomp_rule_add_array(ctx, r->action, r->nr, r->nargs, r->arg);
+	if (rc != 0) {
+		log_warnx("seccomp %s: rule %d: %s", sc_role_name[role],
+		    r->nr, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
 /* Compiled programs, per role (heap, never freed: live until exit). */
 static struct sock_filter	*sc_prog[3];
 static unsigned short		 sc_len[3];
@@ -249,29 +292,25 @@ static scmp_filter_ctx
 sc_context(enum sandbox_role role)
 {
 	const struct sc_part *p;
-	const struct sc_rule *r;
 	scmp_filter_ctx ctx;
 	size_t i;
-	int rc;
 
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
 		return NULL;
 	/* We set no_new_privs ourselves, in the documented order. */
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	for (p = sc_roles[role]; p < sc_roles[role] + 4 && p->rules; p++) {
-		for (i = 0; i < p->n; i++) {
-			r = &p->rules[i];
-			rc = seccomp_rule_add_array(ctx, r->action, r->nr,
-			    r->nargs, r->arg);
-			if (rc != 0) {
-				log_warnx("seccomp %s: rule %d: %s",
-				    sc_role_name[role], r->nr, strerror(-rc));
-				seccomp_release(ctx);
-				return NULL;
-			}
-		}
-	}
+	for (p = sc_roles[role]; p < sc_roles[role] + 4 && p->rules; p++)
+		for (i = 0; i < p->n; i++)
+			if (sc_add(ctx, role, &p->rules[i]) == -1)
+				goto fail;
+	if (sc_clone3_allowed(role))
+		for (i = 0; i < nitems(sc_spawner_cgroup); i++)
+			if (sc_add(ctx, role, &sc_spawner_cgroup[i]) == -1)
+				goto fail;
 	return ctx;
+fail:
+	seccomp_release(ctx);
+	return NULL;
 }
 
 /* libseccomp 2.5 exports BPF only to an fd: go through a memfd. */
@@ -371,6 +410,12 @@ seccomp_dump(FILE *f, enum sandbox_role role)
 	for (p = sc_roles[role]; p < sc_roles[role] + 4 && p->rules; p++)
 		for (i = 0; i < p->n; i++)
 			sc_dump_rule(f, &p->rules[i]);
+	if (role == SANDBOX_SPAWNER)
+		for (i = 0; i < nitems(sc_spawner_cgroup); i++) {
+			fprintf(f, "  (cgroups live, instead of clone3's "
+			    "ENOSYS)\n");
+			sc_dump_rule(f, &sc_spawner_cgroup[i]);
+		}
 	if ((ctx = sc_context(role)) == NULL)
 		return;
 	fprintf(f, "  seccomp_export_pfc:\n");

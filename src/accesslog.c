@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "ipc.h"
 #include "log.h"
 
 #define AL_MS_PER_DAY	86400000LL
@@ -272,7 +273,6 @@ accesslog_write(const struct accesslog_entry *e)
 {
 	struct al_line l;
 	int64_t ms = e->time_ms < 0 ? 0 : e->time_ms;
-	ssize_t n;
 
 	if (al_dirfd == -1)
 		return;
@@ -280,11 +280,11 @@ accesslog_write(const struct accesslog_entry *e)
 	    al_reopen(ms / AL_MS_PER_DAY) == -1)
 		return;
 	al_format(&l, e, ms);
-	n = write(al_fd, l.buf, l.len);
-	if (n == -1)
+	/* O_APPEND, and the front end is the only writer: a line is one
+	 * write(2) unless the disk is nearly full, and then its tail
+	 * follows at once rather than being lost. */
+	if (ipc_write_all(al_fd, l.buf, l.len) == -1)
 		al_fail(1, "access-*.jsonl: write");
-	else if ((size_t)n != l.len)
-		al_fail(0, "access-*.jsonl: short write");
 	else
 		al_failing = 0;
 }

@@ -22,12 +22,9 @@
  * back, the empty journal the connection kept is removed (sqlconn_close),
  * and we exit.
  */
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -38,40 +35,11 @@
 #include "executor.h"
 #include "ipc.h"
 #include "log.h"
+#include "proc.h"
 #include "sandbox.h"
 #include "sqlconn.h"
 
-#define EXEC_FD	3
-
-/*
- * `spawner` is the spawner's pid, taken before the fork: if it died
- * before PR_SET_PDEATHSIG was set, we were reparented and no signal will
- * ever come, so getppid() differs and we go too.
- */
-static void
-executor_detach(int sock, pid_t spawner)
-{
-	int nullfd;
-
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != spawner)
-		_exit(1);
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGPIPE, SIG_IGN);
-	if (sock != EXEC_FD) {
-		if (dup2(sock, EXEC_FD) == -1)
-			_exit(1);
-		close(sock);
-	}
-	if ((nullfd = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {
-		dup2(nullfd, STDIN_FILENO);
-		dup2(nullfd, STDOUT_FILENO);
-		if (nullfd > EXEC_FD)
-			close(nullfd);
-	}
-	/* Nothing else inherited survives: no listening socket, no keys. */
-	close_range(EXEC_FD + 1, ~0U, 0);
-	prctl(PR_SET_NAME, "walkind-exec", 0, 0, 0);
-}
+#define EXEC_FD	PROC_FD
 
 /*
  * The PRNG state was inherited from the spawner, so every executor would
@@ -147,7 +115,8 @@ executor_main(const struct config *cfg, const char *dir, int sock,
 	struct sqlconn *c;
 
 	log_init("executor", cfg->verbose);
-	executor_detach(sock, spawner);
+	/* `spawner` was taken before the fork (proc.h says why). */
+	proc_detach(sock, spawner, PROC_NULL_STDIO, "walkind-exec");
 	executor_seed();
 	/* Lockdown first: no walk-in file has been opened yet (prepare
 	 * opens the directory O_PATH, for the Landlock rule only). */

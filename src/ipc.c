@@ -58,6 +58,8 @@ ipc_write_all(int fd, const void *p, size_t n)
 		w = write(fd, c, n);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w == 0)
+			errno = EIO;	/* no progress: not worth a spin */
 		if (w <= 0)
 			return -1;
 		c += w;
@@ -223,8 +225,9 @@ ipc_take_fds(struct msghdr *msg, int *fds, int maxfds, int *nfds)
 	}
 }
 
-int
-ipc_recv_msg(int fd, struct spawn_msg *m, int *fds, int maxfds, int *nfds)
+static int
+recv_msg(int fd, struct spawn_msg *m, int *fds, int maxfds, int *nfds,
+    int flags)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
@@ -241,7 +244,7 @@ ipc_recv_msg(int fd, struct spawn_msg *m, int *fds, int maxfds, int *nfds)
 	msg.msg_control = u.buf;
 	msg.msg_controllen = sizeof(u.buf);
 	do {
-		r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+		r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | flags);
 	} while (r < 0 && errno == EINTR);
 	*nfds = 0;
 	if (r < 0)
@@ -254,11 +257,26 @@ ipc_recv_msg(int fd, struct spawn_msg *m, int *fds, int maxfds, int *nfds)
 		return 0;
 	}
 	if (r != (ssize_t)sizeof(*m) || (msg.msg_flags & (MSG_TRUNC |
-	    MSG_CTRUNC)) || m->magic != IPC_MAGIC) {
+	    MSG_CTRUNC)) || m->magic != IPC_MAGIC ||
+	    memchr(m->owner_ip, '\0', sizeof(m->owner_ip)) == NULL) {
 		for (i = 0; i < *nfds; i++)
 			close(fds[i]);
 		*nfds = 0;
+		errno = EBADMSG;
 		return -1;
 	}
 	return 1;
+}
+
+int
+ipc_recv_msg(int fd, struct spawn_msg *m, int *fds, int maxfds, int *nfds)
+{
+	return recv_msg(fd, m, fds, maxfds, nfds, 0);
+}
+
+int
+ipc_recv_msg_nowait(int fd, struct spawn_msg *m, int *fds, int maxfds,
+    int *nfds)
+{
+	return recv_msg(fd, m, fds, maxfds, nfds, MSG_DONTWAIT);
 }

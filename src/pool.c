@@ -521,6 +521,8 @@ spawn_for(struct instance *inst, int create)
 	memcpy(m.id, inst->id, TOKEN_ID_BYTES);
 	m.created = inst->created;
 	m.expires = inst->expires;	/* names its bucket directory */
+	if (create)			/* the meta's owner (registry_load) */
+		snprintf(m.owner_ip, sizeof(m.owner_ip), "%s", inst->owner_ip);
 	spawnlink_send(&m);
 }
 

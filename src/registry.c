@@ -426,29 +426,54 @@ registry_bucket_parse(const char *name, int64_t *expires)
 	return 0;
 }
 
+/* An owner is an address as inet_ntop writes it: hex digits, '.' and
+ * ':' only, so the meta stays one line per field whatever a peer is. */
+static int
+owner_ok(const char *ip)
+{
+	size_t n = strspn(ip, "0123456789abcdefABCDEF.:");
+
+	return ip[n] == '\0' && n < REGISTRY_OWNER_MAX;
+}
+
 int
 registry_meta_format(char *out, size_t outlen, int64_t created,
-    int64_t expires)
+    int64_t expires, const char *owner_ip)
 {
-	int n = snprintf(out, outlen, "walkind-meta 1\ncreated %" PRId64
-	    "\nexpires %" PRId64 "\n", created, expires);
+	int n;
 
+	if (owner_ip == NULL)
+		owner_ip = "";
+	if (!owner_ok(owner_ip))
+		return -1;
+	n = snprintf(out, outlen, "walkind-meta 1\ncreated %" PRId64
+	    "\nexpires %" PRId64 "\n%s%s%s", created, expires,
+	    owner_ip[0] ? "owner " : "", owner_ip, owner_ip[0] ? "\n" : "");
 	return (n < 0 || (size_t)n >= outlen) ? -1 : n;
 }
 
 int
-registry_meta_parse(const char *text, int64_t *created, int64_t *expires)
+registry_meta_parse(const char *text, int64_t *created, int64_t *expires,
+    char owner_ip[REGISTRY_OWNER_MAX])
 {
-	char again[128];
+	char again[REGISTRY_META_MAX], owner[REGISTRY_OWNER_MAX] = "";
+	const char *line;
 
 	/* sscanf's "\n" matches any whitespace, so demand that the text
 	 * is exactly what registry_meta_format writes for these values. */
 	if (sscanf(text, "walkind-meta 1\ncreated %" SCNd64 "\nexpires %"
 	    SCNd64, created, expires) != 2 || *created <= 0 ||
-	    *expires < *created ||
-	    registry_meta_format(again, sizeof(again), *created, *expires) < 0 ||
-	    strcmp(again, text) != 0)
+	    *expires < *created)
 		return -1;
+	/* The owner line is optional: metas written before it (and by a
+	 * create whose peer address was not known) have none. */
+	if ((line = strstr(text, "\nowner ")) != NULL &&
+	    sscanf(line, "\nowner %63[0-9a-fA-F.:]", owner) != 1)
+		return -1;
+	if (registry_meta_format(again, sizeof(again), *created, *expires,
+	    owner) < 0 || strcmp(again, text) != 0)
+		return -1;
+	snprintf(owner_ip, REGISTRY_OWNER_MAX, "%s", owner);
 	return 0;
 }
 
@@ -476,11 +501,13 @@ read_meta(int dfd, const char *name, char *text, size_t size)
 	return n;
 }
 
-/* The meta of instances_dir/<rel>, if valid: its expiry. 0 or -1. */
+/* The meta of instances_dir/<rel>, if valid: its expiry and owner.
+ * 0 or -1. */
 static int
-meta_of(int dfd, const char *rel, int64_t *expires)
+meta_of(int dfd, const char *rel, int64_t *expires,
+    char owner_ip[REGISTRY_OWNER_MAX])
 {
-	char text[256];
+	char text[REGISTRY_META_MAX + 1];
 	int64_t created;
 	ssize_t n;
 
@@ -488,16 +515,16 @@ meta_of(int dfd, const char *rel, int64_t *expires)
 	if (n <= 0)
 		return -1;
 	text[n] = '\0';
-	return registry_meta_parse(text, &created, expires);
+	return registry_meta_parse(text, &created, expires, owner_ip);
 }
 
 static void
 load_bucket(int dfd, const char *bname, int64_t e,
     void (*orphan)(int64_t, const uint8_t *, void *), void *arg)
 {
+	char rel[300], owner[REGISTRY_OWNER_MAX];
 	uint8_t id[TOKEN_ID_BYTES];
 	struct dirent *de;
-	char rel[300];
 	int64_t me;
 	DIR *d;
 	int fd;
@@ -511,12 +538,24 @@ load_bucket(int dfd, const char *bname, int64_t e,
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
+		/* A walk-in removed by an earlier run that stopped before
+		 * its files were gone (the spawner's removal work): an
+		 * orphan, which the spawner takes in its ".del-" name. */
+		if (strncmp(de->d_name, ".del-", 5) == 0 &&
+		    token_id_parse(de->d_name + 5, id) == 0) {
+			orphan(e, id, arg);
+			continue;
+		}
 		if (token_id_parse(de->d_name, id) == -1)
 			continue;	/* not ours: left alone */
 		snprintf(rel, sizeof(rel), "%s/%s", bname, de->d_name);
-		if (meta_of(dfd, rel, &me) == 0 && me == e)
+		if (meta_of(dfd, rel, &me, owner) == 0 && me == e) {
+			/* Counted for its owner again, so a restart does
+			 * not reset --max-instances-per-ip; no owner
+			 * (older metas): node-wide only. */
 			expq_add(&all_q, e);
-		else
+			(void)ip_add(owner, e);
+		} else
 			orphan(e, id, arg);
 	}
 	closedir(d);
@@ -527,10 +566,10 @@ static void
 load_legacy(int dfd, const char *name, const uint8_t id[TOKEN_ID_BYTES],
     void (*orphan)(int64_t, const uint8_t *, void *), void *arg)
 {
-	char bname[24], rel[300];
+	char bname[24], rel[300], owner[REGISTRY_OWNER_MAX];
 	int64_t e;
 
-	if (meta_of(dfd, name, &e) == -1 ||
+	if (meta_of(dfd, name, &e, owner) == -1 ||
 	    registry_bucket_name(e, bname, sizeof(bname)) == -1) {
 		orphan(0, id, arg);
 		return;

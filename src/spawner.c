@@ -1,8 +1,10 @@
 /*
  * spawner.c: instance directories and executor processes.
  *
- * Single-threaded, blocking: one SPAWN or REMOVE message at a time from
- * the front end (SOCK_SEQPACKET, ipc.h). SIGCHLD is ignored, so the
+ * Single-threaded: one SPAWN or REMOVE message at a time from the front
+ * end (SOCK_SEQPACKET, ipc.h). Directory removal is queued work done a
+ * bounded batch at a time between messages, so a large expired bucket
+ * never delays a spawn by more than one batch. SIGCHLD is ignored, so the
  * kernel reaps executors: no zombies whatever way they die. Executors
  * get PR_SET_PDEATHSIG(SIGKILL), and so does the spawner itself with
  * respect to the front end, so nothing outlives the daemon.
@@ -19,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -32,12 +33,16 @@
 #include "executor.h"
 #include "ipc.h"
 #include "log.h"
+#include "proc.h"
 #include "registry.h"
 #include "sandbox.h"
 #include "spawner.h"
 #include "sqlconn.h"
 
-#define SP_FD	3	/* the control socket, once the spawner is set up */
+#define SP_FD	PROC_FD	/* the control socket, once the spawner is set up */
+/* Removal steps (unlink, rmdir, opendir) between two messages: about a
+ * millisecond on ext4, the most a spawn waits behind a removal. */
+#define SPAWNER_RM_BATCH	64
 
 static const struct config	*sp_cfg;
 static int			 sp_fd = -1;
@@ -89,13 +94,19 @@ make_instance_dir(const char *dir)
  * without user xattrs (tmpfs before Linux 6.6) gets the meta file.
  */
 static int
-write_meta(const char *dir, int64_t created, int64_t expires)
+write_meta(const char *dir, const struct spawn_msg *m)
 {
-	char path[4300], tmp[4300], text[128];
+	char path[4300], tmp[4300], text[REGISTRY_META_MAX];
 	int fd, n, rc = -1;
 
-	if ((n = registry_meta_format(text, sizeof(text), created, expires)) < 0)
+	/* owner_ip: NUL-terminated (ipc_recv_msg checked); its characters
+	 * are checked by registry_meta_format. */
+	n = registry_meta_format(text, sizeof(text), m->created, m->expires,
+	    m->owner_ip);
+	if (n < 0) {
+		errno = EINVAL;
 		return -1;
+	}
 	if (setxattr(dir, REGISTRY_META_XATTR, text, (size_t)n,
 	    XATTR_CREATE) == 0)
 		return 0;
@@ -116,7 +127,9 @@ write_meta(const char *dir, int64_t created, int64_t expires)
 	return rc;
 }
 
-/* Remove an instance directory and the files in it. */
+/* Remove an instance directory and the files in it, at once: a create
+ * that failed (a new directory, its meta at most), or one that could not
+ * be renamed away. Everything else goes through the removal work below. */
 static int
 remove_tree(const char *dir)
 {
@@ -138,53 +151,210 @@ remove_tree(const char *dir)
 	return rmdir(dir);
 }
 
-/* Remove an expiry second's bucket: every walk-in in it, then itself. */
-static void
-remove_bucket(int64_t expires)
-{
-	char bucket[24], dir[4200], path[4500];
-	struct dirent *de;
-	DIR *d;
+/*
+ * Removal work: expired buckets and walk-ins renamed ".del-<uuid>",
+ * removed SPAWNER_RM_BATCH directory entries at a time between messages
+ * (spawner_loop), so a bucket of a million files never holds up a
+ * spawn for more than one batch. Jobs wait in a FIFO; rm_bucket and
+ * rm_dir are the bucket being listed and the walk-in being emptied.
+ * Work left at exit stays on disk: its bucket is counted again at the
+ * next start and removed when it has expired, and registry_load
+ * reports a ".del-" walk-in as an orphan.
+ */
+struct rm_job {
+	int64_t		expires;
+	uint8_t		id[TOKEN_ID_BYTES];
+	int		bucket;		/* 1: the whole bucket, 0: .del-<id> */
+};
 
-	if (registry_bucket_name(expires, bucket, sizeof(bucket)) == -1)
-		return;
-	snprintf(dir, sizeof(dir), "%s/instances/%s", sp_cfg->data_dir, bucket);
-	if ((d = opendir(dir)) == NULL) {
-		if (errno != ENOENT)
-			log_warn("open bucket %s", bucket);
-		return;
+static struct rm_job	*rm_q;
+static size_t		 rm_head, rm_len, rm_cap;
+static DIR		*rm_bucket, *rm_dir;
+static char		 rm_bucket_path[4200], rm_dir_path[4500];
+
+static void
+rm_push(int64_t expires, const uint8_t *id, int bucket)
+{
+	struct rm_job *j;
+
+	if (rm_head + rm_len == rm_cap) {
+		if (rm_head > 0) {
+			memmove(rm_q, rm_q + rm_head, rm_len * sizeof(*rm_q));
+			rm_head = 0;
+		} else {
+			rm_cap = rm_cap ? rm_cap * 2 : 64;
+			if ((rm_q = realloc(rm_q, rm_cap * sizeof(*rm_q))) ==
+			    NULL)
+				fatal("spawner: removal queue");
+		}
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (remove_tree(path) == -1 && errno == ENOTDIR)
-			unlink(path);
-	}
-	closedir(d);
-	if (rmdir(dir) == -1)
-		log_warn("remove bucket %s", dir);
+	j = &rm_q[rm_head + rm_len++];
+	memset(j, 0, sizeof(*j));
+	j->expires = expires;
+	j->bucket = bucket;
+	if (id != NULL)
+		memcpy(j->id, id, TOKEN_ID_BYTES);
 }
 
+static int
+rm_pending(void)
+{
+	return rm_len > 0 || rm_bucket != NULL || rm_dir != NULL;
+}
+
+static int
+is_dot(const char *name)
+{
+	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
+/* ".del-<uuid>" beside where the walk-in's directory was. */
+static void
+gone_dir(const uint8_t id[TOKEN_ID_BYTES], int64_t expires, char *out,
+    size_t outlen)
+{
+	char dir[4200], *slash;
+
+	instance_dir(id, expires, dir, sizeof(dir));
+	slash = strrchr(dir, '/');
+	snprintf(out, outlen, "%.*s/.del-%s", (int)(slash - dir), dir,
+	    slash + 1);
+}
+
+/* Start emptying directory `path` (a walk-in's). 0, or -1 if it is not
+ * a directory that can be listed. */
+static int
+rm_open_dir(const char *path)
+{
+	snprintf(rm_dir_path, sizeof(rm_dir_path), "%s", path);
+	if ((rm_dir = opendir(path)) != NULL)
+		return 0;
+	if (errno != ENOENT && errno != ENOTDIR)
+		log_warn("remove: open %s", path);
+	return -1;
+}
+
+/* Take the next job, if any: its first directory is opened. */
+static void
+rm_next_job(void)
+{
+	struct rm_job j = rm_q[rm_head];
+	char bname[24], path[4400];
+
+	rm_head++;
+	if (--rm_len == 0)
+		rm_head = 0;
+	if (!j.bucket) {
+		gone_dir(j.id, j.expires, path, sizeof(path));
+		(void)rm_open_dir(path);
+		return;
+	}
+	if (registry_bucket_name(j.expires, bname, sizeof(bname)) == -1)
+		return;
+	snprintf(rm_bucket_path, sizeof(rm_bucket_path), "%s/instances/%s",
+	    sp_cfg->data_dir, bname);
+	if ((rm_bucket = opendir(rm_bucket_path)) == NULL && errno != ENOENT)
+		log_warn("open bucket %s", bname);
+}
+
+/* One entry of the walk-in being emptied; at its end, the walk-in. */
+static void
+rm_dir_step(void)
+{
+	struct dirent *de;
+
+	while ((de = readdir(rm_dir)) != NULL && is_dot(de->d_name))
+		;
+	if (de != NULL) {
+		/* Instance directories are flat: only SQLite's files. */
+		if (unlinkat(dirfd(rm_dir), de->d_name, 0) == -1 &&
+		    errno != ENOENT)
+			log_warn("unlink %s", de->d_name);
+		return;
+	}
+	closedir(rm_dir);
+	rm_dir = NULL;
+	if (rmdir(rm_dir_path) == -1 && errno != ENOENT)
+		log_warn("remove instance");
+}
+
+/* The next walk-in of the bucket being removed; at its end, the bucket. */
+static void
+rm_bucket_step(void)
+{
+	struct dirent *de;
+	char path[4500];
+
+	while ((de = readdir(rm_bucket)) != NULL && is_dot(de->d_name))
+		;
+	if (de != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", rm_bucket_path,
+		    de->d_name);
+		if (rm_open_dir(path) == -1 && errno == ENOTDIR)
+			unlink(path);
+		return;
+	}
+	closedir(rm_bucket);
+	rm_bucket = NULL;
+	if (rmdir(rm_bucket_path) == -1)
+		log_warn("remove bucket %s", rm_bucket_path);
+}
+
+/* Up to SPAWNER_RM_BATCH steps of removal work (each one unlink, rmdir
+ * or opendir). */
+static void
+rm_work(void)
+{
+	int n;
+
+	for (n = 0; n < SPAWNER_RM_BATCH && rm_pending(); n++) {
+		if (rm_dir != NULL)
+			rm_dir_step();
+		else if (rm_bucket != NULL)
+			rm_bucket_step();
+		else
+			rm_next_job();
+	}
+}
+
+/*
+ * The executor is born in its cgroup (clone3 with CLONE_INTO_CGROUP)
+ * when per-executor groups are live; without clone3 (ENOSYS: kernel
+ * before 5.7) it is forked and moved before it is handed over.
+ */
 static pid_t
 fork_executor(const char *dir, int *sock_out)
 {
 	pid_t pid, self = getpid();	/* before the fork: the child checks it */
+	struct cgroup_slot slot;
 	int sv[2];
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+	if (cgroup_executor_prepare(&sp_cglim, &slot) == -1) {
+		errno = EIO;
 		return -1;
-	if ((pid = fork()) == -1) {
-		close(sv[0]);
-		close(sv[1]);
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		cgroup_executor_done(&slot, 0);
 		return -1;
+	}
+	pid = proc_fork(slot.fd);
+	if (pid == -1 && errno == ENOSYS && slot.fd != -1 &&
+	    (pid = fork()) > 0 && cgroup_executor_move(&slot, pid) == -1) {
+		kill(pid, SIGKILL);
+		pid = -1;
+		errno = EIO;
 	}
 	if (pid == 0) {
 		close(sv[0]);
 		close(sp_fd);
 		executor_main(sp_cfg, dir, sv[1], self);
 	}
+	cgroup_executor_done(&slot, pid > 0);
 	close(sv[1]);
+	if (pid == -1) {
+		close(sv[0]);
+		return -1;
+	}
 	*sock_out = sv[0];
 	return pid;
 }
@@ -208,7 +378,7 @@ handle_spawn(struct spawn_msg *m)
 	m->type = SPAWN_REPLY;
 	m->err = 0;
 	if ((m->flags & SPAWN_F_CREATE) && (make_instance_dir(dir) == -1 ||
-	    write_meta(dir, m->created, m->expires) == -1)) {
+	    write_meta(dir, m) == -1)) {
 		m->err = errno ? errno : EIO;
 		log_warn("create instance");
 		remove_tree(dir);
@@ -220,9 +390,6 @@ handle_spawn(struct spawn_msg *m)
 	} else if ((fds[1] = pidfd_open(pid, 0)) == -1) {
 		m->err = errno;
 		log_warn("pidfd_open");
-		kill(pid, SIGKILL);
-	} else if (cgroup_executor_attach(pid, &sp_cglim) == -1) {
-		m->err = EIO;
 		kill(pid, SIGKILL);
 	} else {
 		m->pid = (int32_t)pid;
@@ -237,32 +404,30 @@ handle_spawn(struct spawn_msg *m)
 
 /*
  * Remove a walk-in before its expiry (a create that failed, DELETE
- * /session). The directory is first renamed to ".del-<uuid>" in its
- * bucket: from then on no spawn finds it (the token is 404), even if an
- * executor killed a moment ago still finishes a system call in it. What
- * such a straggler leaves goes with the bucket at expiry. With
- * SPAWN_F_REPLY the front end is told when it is done.
+ * /session, an orphan found at start). The directory is first renamed
+ * to ".del-<uuid>" in its bucket: from then on no spawn finds it (the
+ * token is 404), even if an executor killed a moment ago still finishes
+ * a system call in it. With SPAWN_F_REPLY the front end is told now,
+ * once the walk-in is unreachable; its files go with the removal work
+ * (rm_work), or with the bucket at expiry if a straggler left any. A
+ * ".del-" directory left by an earlier run (exit with work pending) is
+ * taken too.
  */
 static void
 handle_remove(struct spawn_msg *m)
 {
-	char dir[4200], gone[4300];
-	const char *path = dir;
-	int err = 0;
+	char dir[4200], gone[4400];
+	int err = 0, rc;
 
 	instance_dir(m->id, m->expires, dir, sizeof(dir));
-	snprintf(gone, sizeof(gone), "%.*s/.del-%s",
-	    (int)(strrchr(dir, '/') - dir), dir, strrchr(dir, '/') + 1);
-	if (rename(dir, gone) == 0)
-		path = gone;
-	else if (errno == ENOENT)
-		err = ENOENT;		/* there was no walk-in */
-	/* Once renamed the walk-in is gone for every request; a file a
-	 * straggler left behind goes with the bucket at expiry. */
-	if (err == 0 && remove_tree(path) == -1 && errno != ENOENT) {
+	gone_dir(m->id, m->expires, gone, sizeof(gone));
+	if ((rc = rename(dir, gone)) == 0 || errno == ENOENT) {
+		if (rc == -1 && access(gone, F_OK) == -1)
+			err = ENOENT;		/* there was no walk-in */
+		rm_push(m->expires, m->id, 0);
+	} else if (remove_tree(dir) == -1 && errno != ENOENT) {
+		err = errno;		/* not renamed: removed here or not */
 		log_warn("remove instance");
-		if (path == dir)
-			err = errno;
 	}
 	if (!(m->flags & SPAWN_F_REPLY))
 		return;
@@ -273,30 +438,50 @@ handle_remove(struct spawn_msg *m)
 }
 
 static void
+spawner_dispatch(struct spawn_msg *m)
+{
+	if (m->type == SPAWN_EXEC)
+		handle_spawn(m);
+	else if (m->type == SPAWN_REMOVE)
+		handle_remove(m);
+	else if (m->type == SPAWN_REMOVE_BUCKET)
+		rm_push(m->expires, NULL, 1);
+	else
+		fatalx("spawner: unknown message %u", m->type);
+}
+
+/*
+ * Messages first: while removal work is pending the socket is polled
+ * without blocking, and each message is followed by one batch of the
+ * work, so spawns wait at most a batch and removals never starve.
+ */
+static void
 spawner_loop(void)
 {
 	struct spawn_msg m;
 	int fds[2], nfds, rc;
 
 	for (;;) {
-		rc = ipc_recv_msg(sp_fd, &m, fds, 2, &nfds);
+		if (rm_pending())
+			rc = ipc_recv_msg_nowait(sp_fd, &m, fds, 2, &nfds);
+		else
+			rc = ipc_recv_msg(sp_fd, &m, fds, 2, &nfds);
+		if (rc == -1 && errno == EAGAIN) {
+			rm_work();
+			continue;
+		}
 		if (rc == 0) {
 			/* Front end closing: executors see EOF on their
-			 * sockets and exit; wait so none is left behind. */
+			 * sockets and exit; wait so none is left behind.
+			 * Removal work left goes at the next start. */
 			while (wait(NULL) != -1 || errno == EINTR)
 				;
 			exit(0);
 		}
 		if (rc == -1 || nfds != 0)
 			fatalx("spawner: malformed message");
-		if (m.type == SPAWN_EXEC)
-			handle_spawn(&m);
-		else if (m.type == SPAWN_REMOVE)
-			handle_remove(&m);
-		else if (m.type == SPAWN_REMOVE_BUCKET)
-			remove_bucket(m.expires);
-		else
-			fatalx("spawner: unknown message %u", m.type);
+		spawner_dispatch(&m);
+		rm_work();
 	}
 }
 
@@ -304,7 +489,7 @@ int
 spawner_start(const struct config *cfg, pid_t *pid)
 {
 	struct sandbox_params sp = { cfg, NULL, -1 };
-	pid_t parent = getpid();
+	pid_t parent = getpid();	/* before the fork (proc.h) */
 	char why[512];
 	int sv[2];
 
@@ -317,18 +502,13 @@ spawner_start(const struct config *cfg, pid_t *pid)
 		return sv[0];
 	}
 	close(sv[0]);
-	/* Keep stdio and the control socket (as fd 3); drop the listening
-	 * socket and anything else the front end had open. */
-	if (sv[1] != SP_FD && (dup2(sv[1], SP_FD) == -1 || close(sv[1]) == -1))
-		_exit(1);
-	close_range(SP_FD + 1, ~0U, 0);
+	/* Keep stdio (the log) and the control socket; drop the listening
+	 * socket and anything else the front end had open. The kernel
+	 * reaps executors. */
+	proc_detach(sv[1], parent, PROC_REAP, NULL);
 	sp_fd = SP_FD;
 	sp_cfg = cfg;
 	log_init("spawner", cfg->verbose);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
-		_exit(1);
-	signal(SIGCHLD, SIG_IGN);	/* kernel reaps executors */
-	signal(SIGPIPE, SIG_IGN);
 	if (sqlconn_global_init(cfg->max_memory - BOUNDS_HEAP_SLACK) == -1)
 		fatalx("sqlite initialisation failed");
 	cgroup_limits_from_config(&sp_cglim, cfg);

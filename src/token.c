@@ -55,6 +55,7 @@
 #include <sodium.h>
 
 #include "bounds.h"
+#include "ipc.h"
 #include "log.h"
 #include "token.h"
 
@@ -316,23 +317,6 @@ keys_format(const struct token_keyring *r, char *text)
 	return len;
 }
 
-static int
-keys_write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Replace the key file with r: tmp file 0600, fsync, rename, dir fsync. */
 static int
 keys_write(const struct token_keyring *r, char *err, size_t errlen)
@@ -353,7 +337,7 @@ keys_write(const struct token_keyring *r, char *err, size_t errlen)
 		keys_err(err, errlen, KEYS_TMP ": %s", strerror(errno));
 		goto out;
 	}
-	if (fchmod(fd, 0600) == -1 || keys_write_all(fd, text, len) == -1 ||
+	if (fchmod(fd, 0600) == -1 || ipc_write_all(fd, text, len) == -1 ||
 	    fsync(fd) == -1) {
 		keys_err(err, errlen, KEYS_TMP ": %s", strerror(errno));
 		close(fd);

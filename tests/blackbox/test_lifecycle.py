@@ -22,6 +22,8 @@ pool = Group("pool", ["--pool-size", "2", "--idle-timeout-ms", "60000"])
 busy = Group("pool-busy", ["--pool-size", "1", "--query-timeout-ms", "3000",
 			   "--idle-timeout-ms", "60000"])
 deadline = Group("deadline", ["--query-timeout-ms", "6000"])
+perip_restart = Group("per-ip-restart", ["--max-instances-per-ip", "2"])
+bigsweep = Group("big-sweep", ["--idle-timeout-ms", "500"])
 
 SPIN = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c"
 
@@ -425,6 +427,75 @@ def old_access_logs_deleted(d):
 	check(gone, "access-2001-01-01.jsonl still present 12 s after start (7-day retention)")
 	check(os.path.exists(recent), f"{os.path.basename(recent)} (2 days old) was deleted")
 	os.unlink(recent)
+
+
+@perip_restart.case
+def per_ip_count_survives_restart(d):
+	"""Issue 15: the meta names the creating client's IP and a restart
+	counts it again, so --max-instances-per-ip is not reset by one."""
+	toks = [d.create("SELECT 1")[0] for _ in range(2)]
+	tb, _, _ = d.create("SELECT 1", source="127.0.0.2")
+	expect_error(d.sql("SELECT 1"), 429)
+	d.restart()
+	r = d.sql("SELECT 1")
+	expect_error(r, 429)
+	check(r.token is None, "refused create carries X-Walkin-Session")
+	for t in toks + [tb]:
+		expect_ok(d.sql("SELECT 1", token=t))
+	d.create("SELECT 1", source="127.0.0.2")	# its second
+	expect_error(d.sql("SELECT 1", source="127.0.0.2"), 429)
+	expect_ok(d.sql("SELECT 1", source="127.0.0.3"))
+
+
+def fill_expired_bucket(d, walkins, files):
+	"""An expired bucket of `walkins` walk-ins (valid metas) holding
+	`files` empty files each, made while the daemon is down: the first
+	sweep after the start removes it. Hard links: quick to make, as slow
+	to remove as files."""
+	import subprocess
+	import uuid as uuidlib
+	e = int(time.time()) - 100
+	bucket = d.path("instances", str(e))
+	os.makedirs(bucket)
+	first = None
+	for _ in range(walkins):
+		w = os.path.join(bucket, str(uuidlib.uuid4()))
+		if first is None:
+			os.mkdir(w)
+			for k in range(files):
+				os.mknod(os.path.join(w, f"f{k}"))
+			first = w
+		else:
+			subprocess.run(["cp", "-al", first, w], check=True)
+		meta = f"walkind-meta 1\ncreated {e - 50}\nexpires {e}\n".encode()
+		try:
+			os.setxattr(w, "user.walkind.meta", meta)
+		except OSError:
+			with open(os.path.join(w, "meta"), "wb") as f:
+				f.write(meta)
+	return bucket
+
+
+@bigsweep.case
+def big_bucket_removal_does_not_block_creates(d):
+	"""Issue 15: the spawner removed directories and forked executors on
+	one blocking queue, so removing a large expired bucket held creates
+	past their wait into 503s. Creates run while a bucket of 150,000
+	files is swept; every one must succeed."""
+	d.stop()
+	bucket = fill_expired_bucket(d, 75, 2000)
+	d.start()
+	statuses = {}
+	end = time.time() + 90	# a bound on the loop, not an assertion
+	while time.time() < end:
+		present = os.path.exists(bucket)
+		r = d.sql("SELECT 1")
+		statuses[r.status] = statuses.get(r.status, 0) + 1
+		if not present:
+			break
+	check(not os.path.exists(bucket), f"expired bucket not removed; statuses {statuses}")
+	eq(statuses.get(503, 0), 0, f"503s while the bucket was removed (statuses {statuses})")
+	eq(set(statuses), {200}, "create statuses")
 
 
 @crash.case

@@ -21,8 +21,13 @@
  *     check-only writes nothing; reaping removes empty exec-* dirs and
  *     keeps populated ones; the startup sweep does the same for an
  *     earlier run's leftovers.
- * Not tested here, for want of a cgroup2 mount: that the kernel takes
- * these writes (a real memory.max, the EBUSY of a populated rmdir, the
+ *     The clone3 path: the group made with its limits before the
+ *     executor (numbered past every pid and past an earlier run's),
+ *     removed at once when the spawn fails, the pid move as fallback.
+ * Not tested here, for want of a cgroup2 mount: that clone3 with
+ * CLONE_INTO_CGROUP starts the child inside the group (the fake is a
+ * plain directory, which the kernel refuses: only that is checked), and
+ * that the kernel takes these writes (a real memory.max, the EBUSY of a populated rmdir, the
  * "no internal processes" EBUSY), the optional memory.swap.max being
  * absent (the fake creates every file it is asked to write) and a write
  * failing half way through an executor's limits.
@@ -35,9 +40,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "proc.h"
 #include "config.h"
 #include "unit.h"
 
@@ -299,6 +306,75 @@ test_probe_attach_reap(void)
 	fake_done();
 }
 
+/*
+ * Issue 15: an executor is born in its group. The group is made with
+ * its limits before the executor exists (cgroup_executor_prepare), and
+ * proc_fork hands its fd to clone3(CLONE_INTO_CGROUP); the pid move
+ * (cgroup_executor_move) is the fallback where clone3 is ENOSYS. The
+ * fake tree is a plain directory, which the kernel refuses as a
+ * clone3 cgroup: that no child comes of it is all this machine (cgroup
+ * v1 only) can show of the clone3 call itself.
+ */
+static void
+test_prepare_clone3(void)
+{
+	struct cgroup_limits lim = { 160 << 20, 3, 50000, 100000 };
+	struct cgroup_slot slot, slot2;
+	struct cgroup_env env;
+	char why[512];
+	int status = 0;
+	pid_t pid;
+
+	/* Not live: no group, fd -1, proc_fork is fork. */
+	CHECK_INT(cgroup_executor_prepare(&lim, &slot), 0);
+	CHECK_INT(slot.fd, -1);
+	cgroup_executor_done(&slot, 1);
+	if ((pid = proc_fork(slot.fd)) == 0)
+		_exit(7);
+	CHECK(pid > 0);
+	CHECK_INT(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+
+	fake_tree(&env);
+	dir("fs/" OWN "/exec-4194400");		/* an earlier run's slot */
+	put("fs/" OWN "/exec-4194400/cgroup.procs", "9\n");
+	CHECK_INT(cgroup_probe(&env, why, sizeof(why)), 0);
+	CHECK_INT(cgroup_executor_prepare(&lim, &slot), 0);
+	CHECK(slot.fd >= 0);
+	/* Numbered past every pid and past the leftover. */
+	CHECK_INT(slot.n, 4194401);
+	CHECK_STR(slurp("fs/" OWN "/exec-4194401/memory.max"), "167772160\n");
+	CHECK_STR(slurp("fs/" OWN "/exec-4194401/pids.max"), "3\n");
+	CHECK_STR(slurp("fs/" OWN "/exec-4194401/cpu.max"), "50000 100000\n");
+	/* Limits first, and no process yet: nothing in cgroup.procs. */
+	CHECK(!exists("fs/" OWN "/exec-4194401/cgroup.procs"));
+	/* The kernel refuses a plain directory: -1, no child. */
+	errno = 0;
+	pid = proc_fork(slot.fd);
+	if (pid == 0)
+		_exit(0);
+	CHECK_INT(pid, -1);
+	CHECK(errno != 0);
+	/* The fallback: the pid moved into the same group. */
+	CHECK_INT(cgroup_executor_move(&slot, 31400), 0);
+	CHECK_STR(slurp("fs/" OWN "/exec-4194401/cgroup.procs"), "31400\n");
+	cgroup_executor_done(&slot, 1);
+	CHECK_INT(slot.fd, -1);
+	CHECK(exists("fs/" OWN "/exec-4194401"));	/* used: kept */
+	/* A spawn that failed: its group goes at once. */
+	CHECK_INT(cgroup_executor_prepare(&lim, &slot2), 0);
+	CHECK_INT(slot2.n, 4194402);
+	gone("fs/" OWN "/exec-4194402/memory.max");
+	gone("fs/" OWN "/exec-4194402/memory.swap.max");
+	gone("fs/" OWN "/exec-4194402/memory.oom.group");
+	gone("fs/" OWN "/exec-4194402/pids.max");
+	gone("fs/" OWN "/exec-4194402/cpu.max");
+	cgroup_executor_done(&slot2, 0);
+	CHECK(!exists("fs/" OWN "/exec-4194402"));
+	cgroup_close();
+	fake_done();
+}
+
 static void
 test_dump(void)
 {
@@ -457,4 +533,4 @@ test_refusals(void)
 }
 
 UNIT_MAIN(test_limits, test_real_probe, test_check_only,
-    test_probe_attach_reap, test_dump, test_refusals)
+    test_probe_attach_reap, test_prepare_clone3, test_dump, test_refusals)

@@ -377,38 +377,94 @@ test_memory_flat(void)
 static int
 meta_ok(const char *text)
 {
+	char owner[REGISTRY_OWNER_MAX];
 	int64_t c = -7, e = -7;
 
-	return registry_meta_parse(text, &c, &e) == 0;
+	return registry_meta_parse(text, &c, &e, owner) == 0;
+}
+
+/* The owner line (issue 15: per-IP counts survive a restart). */
+static void
+test_meta_owner(void)
+{
+	char text[REGISTRY_META_MAX], owner[REGISTRY_OWNER_MAX], long_ip[80];
+	int64_t c = 0, e = 0;
+	int n;
+
+	n = registry_meta_format(text, sizeof(text), 100, 200, "203.0.113.9");
+	CHECK_INT(n, (int)strlen(text));
+	CHECK_STR(text, "walkind-meta 1\ncreated 100\nexpires 200\n"
+	    "owner 203.0.113.9\n");
+	CHECK_INT(registry_meta_parse(text, &c, &e, owner), 0);
+	CHECK_STR(owner, "203.0.113.9");
+	CHECK_INT(e, 200);
+	n = registry_meta_format(text, sizeof(text), 100, 200,
+	    "2001:db8::ffff:192.0.2.1");
+	CHECK(n > 0);
+	CHECK_INT(registry_meta_parse(text, &c, &e, owner), 0);
+	CHECK_STR(owner, "2001:db8::ffff:192.0.2.1");
+	/* No owner (older metas, unknown peer): "" and no line. */
+	CHECK_INT(registry_meta_format(text, sizeof(text), 100, 200, ""),
+	    (int)strlen("walkind-meta 1\ncreated 100\nexpires 200\n"));
+	CHECK_INT(registry_meta_format(text, sizeof(text), 100, 200, NULL),
+	    (int)strlen(text));
+	strcpy(owner, "x");
+	CHECK_INT(registry_meta_parse("walkind-meta 1\ncreated 100\n"
+	    "expires 200\n", &c, &e, owner), 0);
+	CHECK_STR(owner, "");
+	/* An owner that could break the text is refused when written. */
+	CHECK_INT(registry_meta_format(text, sizeof(text), 100, 200,
+	    "1.2.3.4\nexpires 999"), -1);
+	CHECK_INT(registry_meta_format(text, sizeof(text), 100, 200,
+	    "1.2.3.4 "), -1);
+	CHECK_INT(registry_meta_format(text, sizeof(text), 100, 200,
+	    "fe80::1%eth0"), -1);
+	memset(long_ip, '1', sizeof(long_ip) - 1);
+	long_ip[sizeof(long_ip) - 1] = '\0';
+	CHECK_INT(registry_meta_format(text, sizeof(text), 100, 200, long_ip),
+	    -1);
+	/* ... and when read. */
+	CHECK(meta_ok("walkind-meta 1\ncreated 100\nexpires 200\n"
+	    "owner ::1\n"));
+	CHECK(!meta_ok("walkind-meta 1\ncreated 100\nexpires 200\n"
+	    "owner \n"));
+	CHECK(!meta_ok("walkind-meta 1\ncreated 100\nexpires 200\n"
+	    "owner ::1"));
+	CHECK(!meta_ok("walkind-meta 1\ncreated 100\nexpires 200\n"
+	    "owner 1.2.3.4x\n"));
+	CHECK(!meta_ok("walkind-meta 1\ncreated 100\nexpires 200\n"
+	    "owner 1.2.3.4\nowner 1.2.3.5\n"));
+	CHECK(!meta_ok("walkind-meta 1\ncreated 100\nowner 1.2.3.4\n"
+	    "expires 200\n"));
 }
 
 static void
 test_meta(void)
 {
-	char text[256], small[16];
+	char text[256], small[16], owner[REGISTRY_OWNER_MAX];
 	int64_t c = 0, e = 0;
 	int n;
 
 	n = registry_meta_format(text, sizeof(text), T_CREATED,
-	    T_CREATED + T_TTL);
+	    T_CREATED + T_TTL, NULL);
 	CHECK_INT(n, (int)strlen(text));
 	CHECK_STR(text, "walkind-meta 1\ncreated 1795461721\n"
 	    "expires 1795462321\n");
-	CHECK_INT(registry_meta_parse(text, &c, &e), 0);
+	CHECK_INT(registry_meta_parse(text, &c, &e, owner), 0);
 	CHECK_INT(c, T_CREATED);
 	CHECK_INT(e, T_CREATED + T_TTL);
 	/* Extremes round-trip. */
-	n = registry_meta_format(text, sizeof(text), 1, INT64_MAX);
+	n = registry_meta_format(text, sizeof(text), 1, INT64_MAX, NULL);
 	CHECK(n > 0);
-	CHECK_INT(registry_meta_parse(text, &c, &e), 0);
+	CHECK_INT(registry_meta_parse(text, &c, &e, owner), 0);
 	CHECK_INT(c, 1);
 	CHECK(e == INT64_MAX);
-	n = registry_meta_format(text, sizeof(text), 5, 5);	/* TTL 0 */
-	CHECK_INT(registry_meta_parse(text, &c, &e), 0);
+	n = registry_meta_format(text, sizeof(text), 5, 5, NULL);	/* TTL 0 */
+	CHECK_INT(registry_meta_parse(text, &c, &e, owner), 0);
 	CHECK_INT(e, 5);
 	/* Too small an output buffer is an error, not a short file. */
 	CHECK_INT(registry_meta_format(small, sizeof(small), T_CREATED,
-	    T_CREATED), -1);
+	    T_CREATED, NULL), -1);
 
 	CHECK(meta_ok("walkind-meta 1\ncreated 100\nexpires 200\n"));
 	CHECK(!meta_ok(""));
@@ -536,7 +592,7 @@ test_load(void)
 	token_new_id(old);
 	token_new_id(oldbad);
 	token_new_id(other);
-	registry_meta_format(meta, sizeof(meta), T_CREATED, e);
+	registry_meta_format(meta, sizeof(meta), T_CREATED, e, NULL);
 	CHECK_INT(make_in_bucket(dir, e, good, meta), 0);
 	CHECK_INT(make_in_bucket(dir, e, nometa, NULL), 0);
 	/* Valid meta, but for another second than its bucket's. */
@@ -587,6 +643,58 @@ test_load(void)
 	CHECK_INT(o.n, 0);
 }
 
+/*
+ * Walk-ins whose metas name an owner are counted for it again at
+ * start, so --max-instances-per-ip holds across a restart; a meta
+ * without one counts node-wide only.
+ */
+static void
+test_load_owner(void)
+{
+	uint8_t a1[TOKEN_ID_BYTES], a2[TOKEN_ID_BYTES], b[TOKEN_ID_BYTES];
+	uint8_t anon[TOKEN_ID_BYTES], del[TOKEN_ID_BYTES];
+	char dir[256], meta[REGISTRY_META_MAX], s[37], name[128];
+	const int64_t e = T_CREATED + T_TTL;
+	struct expired_log l;
+	struct orphans o;
+
+	snprintf(dir, sizeof(dir), "%s/instances-owner", tmproot);
+	CHECK_INT(mkdir(dir, 0700), 0);
+	token_new_id(a1);
+	token_new_id(a2);
+	token_new_id(b);
+	token_new_id(anon);
+	token_new_id(del);
+	registry_meta_format(meta, sizeof(meta), T_CREATED, e, "198.51.100.7");
+	CHECK_INT(make_in_bucket(dir, e, a1, meta), 0);
+	registry_meta_format(meta, sizeof(meta), T_CREATED, e + 1,
+	    "198.51.100.7");
+	CHECK_INT(make_in_bucket(dir, e + 1, a2, meta), 0);
+	registry_meta_format(meta, sizeof(meta), T_CREATED, e, "2001:db8::1");
+	CHECK_INT(make_in_bucket(dir, e, b, meta), 0);
+	registry_meta_format(meta, sizeof(meta), T_CREATED, e, NULL);
+	CHECK_INT(make_in_bucket(dir, e, anon, meta), 0);
+	/* A removal the spawner had not finished: an orphan, not counted. */
+	token_id_str(del, s);
+	snprintf(name, sizeof(name), "%lld/.del-%s", (long long)e, s);
+	CHECK_INT(make_inst(dir, name, meta), 0);
+
+	memset(&o, 0, sizeof(o));
+	CHECK_INT(registry_load(dir, orphan_cb, &o), 0);
+	CHECK_INT(o.n, 1);
+	CHECK(orphan_has(&o, del, e));
+	CHECK_INT(registry_count(), 4);
+	CHECK_INT(registry_ip_count("198.51.100.7"), 2);
+	CHECK_INT(registry_ip_count("2001:db8::1"), 1);
+	CHECK_INT(registry_ip_count(""), 0);
+	/* The restored counts expire with their seconds. */
+	expire_at(&l, e, 0);
+	CHECK_INT(registry_ip_count("198.51.100.7"), 1);
+	CHECK_INT(registry_ip_count("2001:db8::1"), 0);
+	expire_all();
+	CHECK_INT(registry_ip_count("198.51.100.7"), 0);
+}
+
 static void
 test_bucket_names(void)
 {
@@ -631,8 +739,9 @@ test_load_xattr(void)
 	CHECK_INT(mkdir(dir, 0700), 0);
 	token_new_id(good);
 	token_new_id(bad);
-	n = registry_meta_format(meta, sizeof(meta), T_CREATED, e);
-	registry_meta_format(stale, sizeof(stale), T_CREATED, T_CREATED + 1);
+	n = registry_meta_format(meta, sizeof(meta), T_CREATED, e, NULL);
+	registry_meta_format(stale, sizeof(stale), T_CREATED, T_CREATED + 1,
+	    NULL);
 	CHECK_INT(make_in_bucket(dir, e, good, stale), 0);
 	token_id_str(good, s);
 	snprintf(path, sizeof(path), "%s/%lld/%s", dir, (long long)e, s);
@@ -667,4 +776,5 @@ test_cleanup(void)
 
 UNIT_MAIN(test_setup, test_add_get_release, test_similar_ids, test_growth,
     test_ip_count, test_expired, test_memory_flat, test_meta,
-    test_bucket_names, test_load, test_load_xattr, test_cleanup)
+    test_meta_owner, test_bucket_names, test_load, test_load_owner,
+    test_load_xattr, test_cleanup)
