@@ -152,6 +152,12 @@
 /* Pending connections the kernel queues before refusing (listen(2)). */
 #define BOUNDS_LISTEN_BACKLOG	1024
 
+/* ---- spawner ---- */
+/* Removal steps (unlink, rmdir, opendir) the spawner does between two
+ * messages: about a millisecond on ext4, the most a spawn waits behind
+ * a bucket being removed (tests/blackbox: big_bucket_removal). */
+#define BOUNDS_SPAWNER_RM_BATCH	64
+
 /* ---- housekeeping ---- */
 #define BOUNDS_SWEEP_INTERVAL_S	5	/* expired walk-ins gone within 5 s */
 #define BOUNDS_LOG_RETENTION_DAYS 7

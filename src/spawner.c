@@ -40,9 +40,7 @@
 #include "sqlconn.h"
 
 #define SP_FD	PROC_FD	/* the control socket, once the spawner is set up */
-/* Removal steps (unlink, rmdir, opendir) between two messages: about a
- * millisecond on ext4, the most a spawn waits behind a removal. */
-#define SPAWNER_RM_BATCH	64
+#define SPAWNER_RM_BATCH	BOUNDS_SPAWNER_RM_BATCH	/* bounds.h */
 
 static const struct config	*sp_cfg;
 static int			 sp_fd = -1;
