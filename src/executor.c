@@ -40,6 +40,7 @@
 #include "log.h"
 #include "sandbox.h"
 #include "sqlconn.h"
+#include "streams.h"
 
 #define EXEC_FD	3
 
@@ -101,7 +102,7 @@ executor_seed(void)
 static struct sqlconn *
 executor_open(const struct config *cfg, const char *dir)
 {
-	struct sqlconn_opts o = { cfg->max_db_bytes, (int)cfg->threads };
+	struct sqlconn_opts o = { cfg->max_db_bytes, (int)cfg->threads, 0 };
 	struct sqlconn *c;
 	char path[4200], err[256];
 
@@ -156,6 +157,7 @@ executor_main(const struct config *cfg, const char *dir, int sock,
 	sandbox_enter(SANDBOX_EXECUTOR);
 	c = executor_open(cfg, dir);
 	executor_serve(cfg, c);
+	streams_close_all();	/* Hrana streams' connections first */
 	sqlconn_close(c);	/* rolls back, removes the empty journal */
 	_exit(0);
 }
