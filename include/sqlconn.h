@@ -22,8 +22,6 @@ struct sqlconn;
 struct sqlconn_opts {
 	int64_t	max_db_bytes;	/* cap in bytes; pages = cap / page_size */
 	int	threads;	/* SQLITE_LIMIT_WORKER_THREADS, 0..BOUNDS_MAX_THREADS */
-	int	shared;		/* locking_mode NORMAL: one of several
-				 * connections to the file (streams.c) */
 };
 
 /*
@@ -39,6 +37,10 @@ int	sqlconn_global_init(int64_t heap_limit);
  */
 struct sqlconn *sqlconn_open(const char *path, const struct sqlconn_opts *o,
 	    char *err, size_t errlen);
+/* The same with NORMAL locking: one of several connections to the file
+ * (streams.c). */
+struct sqlconn *sqlconn_open_shared(const char *path,
+	    const struct sqlconn_opts *o, char *err, size_t errlen);
 /*
  * The same hardening (db_config, limits, stand-ins, deadline, authorizer)
  * on a private in-memory database, for checking an imported file apart

@@ -102,7 +102,7 @@ executor_seed(void)
 static struct sqlconn *
 executor_open(const struct config *cfg, const char *dir)
 {
-	struct sqlconn_opts o = { cfg->max_db_bytes, (int)cfg->threads, 0 };
+	struct sqlconn_opts o = { cfg->max_db_bytes, (int)cfg->threads };
 	struct sqlconn *c;
 	char path[4200], err[256];
 

@@ -695,9 +695,9 @@ sqlconn_harden(struct sqlconn *c, int memory, int shared, const char **step)
 	return 0;
 }
 
-struct sqlconn *
-sqlconn_open(const char *path, const struct sqlconn_opts *o, char *err,
-    size_t errlen)
+static struct sqlconn *
+sqlconn_open_mode(const char *path, const struct sqlconn_opts *o,
+    int shared, char *err, size_t errlen)
 {
 	struct sqlconn *c;
 	const char *step = "options";
@@ -723,7 +723,7 @@ sqlconn_open(const char *path, const struct sqlconn_opts *o, char *err,
 		    sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
-	if (sqlconn_harden(c, 0, o->shared, &step) == -1) {
+	if (sqlconn_harden(c, 0, shared, &step) == -1) {
 		snprintf(err, errlen, "%s: %s", step, sqlite3_errmsg(c->db));
 		goto fail;
 	}
@@ -732,6 +732,20 @@ fail:
 	sqlite3_close_v2(c->db);
 	free(c);
 	return NULL;
+}
+
+struct sqlconn *
+sqlconn_open(const char *path, const struct sqlconn_opts *o, char *err,
+    size_t errlen)
+{
+	return sqlconn_open_mode(path, o, 0, err, errlen);
+}
+
+struct sqlconn *
+sqlconn_open_shared(const char *path, const struct sqlconn_opts *o,
+    char *err, size_t errlen)
+{
+	return sqlconn_open_mode(path, o, 1, err, errlen);
 }
 
 /*

@@ -61,7 +61,7 @@ streams_reset(struct sqlconn *c)
 static struct sqlconn *
 streams_open(struct sqlconn *main, const struct config *cfg)
 {
-	struct sqlconn_opts o = { cfg->max_db_bytes, (int)cfg->threads, 1 };
+	struct sqlconn_opts o = { cfg->max_db_bytes, (int)cfg->threads };
 	const char *path = sqlite3_db_filename(sqlconn_db(main), "main");
 	struct sqlconn *c;
 	char err[256];
@@ -73,7 +73,7 @@ streams_open(struct sqlconn *main, const struct config *cfg)
 		}
 		streams_shared = 1;
 	}
-	if (path == NULL || (c = sqlconn_open(path, &o, err,
+	if (path == NULL || (c = sqlconn_open_shared(path, &o, err,
 	    sizeof(err))) == NULL) {
 		log_warnx("streams: open: %s", path == NULL ? "no path" : err);
 		return NULL;
