@@ -45,7 +45,7 @@ JAIL_SRC := $(wildcard tests/sandbox/test_*.c)
 JAIL_BIN := $(patsubst tests/sandbox/%.c,$(BUILD)/tests/sandbox/%,$(JAIL_SRC))
 TEST_BIN := $(UNIT_BIN) $(JAIL_BIN)
 
-.PHONY: all run check unit blackbox deps clean check-asan format format-check lint \
+.PHONY: all run check clients unit blackbox deps clean check-asan format format-check lint \
 	bench bench-deps
 
 all: $(BUILD)/walkind
@@ -114,8 +114,14 @@ unit: $(UNIT_BIN)
 blackbox: $(BUILD)/walkind
 	@python3 tests/blackbox/run.py $(BUILD)/walkind
 
+# The client libraries tests/clients drives walkind with, from the npm
+# registry at the versions package-lock.json pins; only when missing.
+clients: tests/clients/node_modules/.package-lock.json
+tests/clients/node_modules/.package-lock.json: tests/clients/package-lock.json
+	npm ci --prefix tests/clients --no-audit --no-fund
+
 # Every test suite, warnings as errors.
-check: deps
+check: deps clients
 	@$(MAKE) --no-print-directory WERROR=1 all $(TEST_BIN) \
 	    $(BUILD)/bench-ceiling $(BUILD)/bench-hotpath
 	@sh tests/run-all.sh $(BUILD)

@@ -41,7 +41,8 @@ enum ipc_op {
 	IPC_OP_EXPORT_DB = 4,	/* the database file's bytes */
 	IPC_OP_EXPORT_SQL = 5,	/* a SQL dump */
 	IPC_OP_IMPORT_DB = 6,	/* text: a database file for a new walk-in */
-	IPC_OP_MAX = IPC_OP_IMPORT_DB
+	IPC_OP_HRANA = 7,	/* text: a Hrana program (hranawire.h) */
+	IPC_OP_MAX = IPC_OP_HRANA
 };
 
 #define IPC_JOB_ALL_RESULTS	0x1	/* IPC_OP_SQL: one result a statement */

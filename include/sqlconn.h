@@ -37,6 +37,10 @@ int	sqlconn_global_init(int64_t heap_limit);
  */
 struct sqlconn *sqlconn_open(const char *path, const struct sqlconn_opts *o,
 	    char *err, size_t errlen);
+/* The same with NORMAL locking: one of several connections to the file
+ * (streams.c). */
+struct sqlconn *sqlconn_open_shared(const char *path,
+	    const struct sqlconn_opts *o, char *err, size_t errlen);
 /*
  * The same hardening (db_config, limits, stand-ins, deadline, authorizer)
  * on a private in-memory database, for checking an imported file apart
@@ -62,6 +66,22 @@ int	sqlconn_recap(struct sqlconn *c, int64_t page_size);
  */
 void	sqlconn_close(struct sqlconn *c);
 struct sqlite3 *sqlconn_db(struct sqlconn *c);	/* borrowed, lives as c */
+
+/*
+ * Switch an open connection from EXCLUSIVE to NORMAL locking, so other
+ * connections of the same executor can use the file (streams.c), and
+ * let the exclusive lock go now (outside a transaction). The
+ * authorizer lets this one PRAGMA through only while the call runs.
+ * Returns 0 or -1.
+ */
+int	sqlconn_share(struct sqlconn *c);
+/*
+ * PRAGMA query_only on (a read-only transaction began) or off (it
+ * ended). While on, the authorizer refuses PRAGMA query_only=... from
+ * SQL, so the transaction cannot lift it. Returns 0 or -1.
+ */
+int	sqlconn_set_readonly(struct sqlconn *c, int on);
+int	sqlconn_readonly(const struct sqlconn *c);	/* 1 while on */
 
 /* Progress handler interrupts once now_ms() passes this; 0 = none. */
 void	sqlconn_set_deadline(struct sqlconn *c, int64_t deadline_mono_ms);

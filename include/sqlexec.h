@@ -65,4 +65,14 @@ int	sqlexec_run(struct sqlconn *c, const char *sql, size_t len,
 int	sqlexec_run_job(struct sqlconn *c, const struct sqlexec_job *job,
 	    const struct sqlexec_limits *lim, struct buf *out);
 
+/*
+ * The message and status of a failure rc on c (from sqlite3_step if
+ * `stepping`, else from prepare), as every door reports it: "query
+ * timeout" 408, "forbidden sql keyword: X" 400 (what the authorizer
+ * denied), "instance storage quota exceeded" 507, "internal error" 500,
+ * else "invalid sql: <SQLite's message>" 400. msg is reset first.
+ */
+int	sqlexec_failure(struct sqlconn *c, int rc, int stepping,
+	    struct buf *msg);
+
 #endif

@@ -20,6 +20,7 @@
 #include "dbimage.h"
 #include "dbschema.h"
 #include "execjob.h"
+#include "hranaexec.h"
 #include "ipc.h"
 #include "json.h"
 #include "sqlconn.h"
@@ -112,6 +113,9 @@ execjob_run(struct sqlconn *c, const struct config *cfg, const char *payload,
 		execjob_deadline(c, cfg);
 		status = dbdump_sql(c, (int64_t)ipc_reply_max(cfg) -
 		    BOUNDS_REPLY_SLACK, out);
+		break;
+	case IPC_OP_HRANA:
+		status = hranaexec_run(c, cfg, text, j.text_len, out);
 		break;
 	case IPC_OP_IMPORT_DB:
 		execjob_deadline(c, cfg);

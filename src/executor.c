@@ -38,6 +38,7 @@
 #include "proc.h"
 #include "sandbox.h"
 #include "sqlconn.h"
+#include "streams.h"
 
 #define EXEC_FD	PROC_FD
 
@@ -125,6 +126,7 @@ executor_main(const struct config *cfg, const char *dir, int sock,
 	sandbox_enter(SANDBOX_EXECUTOR);
 	c = executor_open(cfg, dir);
 	executor_serve(cfg, c);
+	streams_close_all();	/* Hrana streams' connections first */
 	sqlconn_close(c);	/* rolls back, removes the empty journal */
 	_exit(0);
 }

@@ -30,6 +30,7 @@
 #include "config.h"
 #include "frontend.h"
 #include "frontend_int.h"
+#include "hrana.h"
 #include "http.h"
 #include "ipc.h"
 #include "json.h"
@@ -130,28 +131,45 @@ fe_token(const struct http_req *req, int *conflict)
 	return req->session != NULL ? req->session : b;
 }
 
+int
+fe_token_check(const struct http_req *req, uint8_t id[TOKEN_ID_BYTES],
+    int64_t *expiry, const char **msg)
+{
+	const char *tok;
+	int conflict;
+
+	if ((tok = fe_token(req, &conflict)) == NULL) {
+		*msg = "missing session token";
+		return 401;
+	}
+	if (conflict) {
+		*msg = "conflicting session tokens";
+		return 400;
+	}
+	if (token_verify(tok, strlen(tok), wall_s(), id, expiry) == -1) {
+		*msg = "instance not found";
+		return 404;
+	}
+	return 0;
+}
+
 struct instance *
 fe_walkin(struct http_req *req)
 {
 	const struct http_header www = { "WWW-Authenticate", "Bearer" };
 	uint8_t id[TOKEN_ID_BYTES];
 	struct instance *inst;
-	const char *tok;
+	const char *msg;
 	int64_t expiry;
-	int conflict;
+	int status;
 
-	if ((tok = fe_token(req, &conflict)) == NULL) {
-		http_reply_error(req, 401, "missing session token", &www, 1);
-		return NULL;
-	}
-	if (conflict) {
-		http_reply_error(req, 400, "conflicting session tokens", NULL, 0);
+	if ((status = fe_token_check(req, id, &expiry, &msg)) != 0) {
+		http_reply_error(req, status, msg, &www, status == 401);
 		return NULL;
 	}
 	/* A valid token names a walk-in that exists until its expiry; the
 	 * spawner says ENOENT (404) if its directory is gone anyway. */
-	if (token_verify(tok, strlen(tok), wall_s(), id, &expiry) == -1 ||
-	    (inst = registry_get(id, expiry)) == NULL) {
+	if ((inst = registry_get(id, expiry)) == NULL) {
 		http_reply_error(req, 404, "instance not found", NULL, 0);
 		return NULL;
 	}
@@ -353,6 +371,10 @@ static const struct route routes[] = {
 	{ "/session/fork",	"POST",	"POST, OPTIONS", session_fork },
 	{ "/healthz",		"GET",	GET_ALLOW,	 health_get },
 	{ "/openapi.json",	"GET",	GET_ALLOW,	 openapi_get },
+	{ "/v2",		"GET",	GET_ALLOW,	 hrana_version_get },
+	{ "/v3",		"GET",	GET_ALLOW,	 hrana_version_get },
+	{ "/v2/pipeline",	"POST",	"POST, OPTIONS", hrana_pipeline_post },
+	{ "/v3/pipeline",	"POST",	"POST, OPTIONS", hrana_pipeline_post },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 
@@ -401,15 +423,19 @@ frontend_handle(struct http_req *req, void *arg)
 	}
 }
 
-/* http.h body_limit: uploads to POST /session may exceed the default. */
+/* http.h body_limit: uploads to POST /session and Hrana pipelines may
+ * exceed the default. */
 static int64_t
 frontend_body_limit(const struct http_req *req, void *arg)
 {
 	const struct route *m;
 
 	(void)arg;
-	if (route_find(req, &m) == NULL || m == NULL ||
-	    m->fn != session_post)
+	if (route_find(req, &m) == NULL || m == NULL)
+		return 0;
+	if (m->fn == hrana_pipeline_post)
+		return HRANA_BODY_MAX;
+	if (m->fn != session_post)
 		return 0;
 	return session_body_limit(req);
 }
@@ -445,6 +471,7 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	registry_expired(now, sweep_one, sweep_bucket, NULL);
+	hrana_sweep(http_now_ms(), now);
 	ratelimit_expire(http_now_ms());
 	if (token_keys_maybe_rotate(now) == -1)
 		log_warnx("key rotation failed; keeping the current key");

@@ -42,6 +42,13 @@ int	fe_take_request(struct http_req *req);
  */
 const char *fe_token(const struct http_req *req, int *conflict);
 /*
+ * Verify req's token without touching the registry: 0 with the walk-in
+ * id and expiry, or a status and its message (400 two different
+ * tokens, 401 none, 404 not valid); nothing is replied.
+ */
+int	fe_token_check(const struct http_req *req, uint8_t id[16],
+	    int64_t *expiry, const char **msg);
+/*
  * The walk-in req's token names: its live entry, or NULL after
  * replying (400 two different tokens, 401 none, 404 not valid).
  */

@@ -103,6 +103,8 @@ struct sqlconn {
 	int	 timed_out;		/* progress handler interrupted */
 	int	 in_alter;		/* an ALTER TABLE is being prepared */
 	int	 in_recap;		/* sqlconn_recap sets max_page_count */
+	int	 in_share;		/* sqlconn_share sets locking_mode */
+	int	 readonly;		/* sqlconn_set_readonly: query_only */
 	int	 memory;		/* sqlconn_open_memory: no file */
 	char	 denied[SQLCONN_DENIED_MAX];	/* "" = nothing denied */
 };
@@ -315,6 +317,14 @@ sqlconn_check_pragma(struct sqlconn *c, const char *name, const char *arg)
 	if (c->in_recap && name != NULL &&
 	    strcasecmp(name, "max_page_count") == 0)
 		return SQLITE_OK;
+	if (c->in_share && name != NULL &&
+	    strcasecmp(name, "locking_mode") == 0)
+		return SQLITE_OK;
+	/* A read-only transaction (BEGIN TRANSACTION READONLY) stays so
+	 * until it ends: query_only cannot be lifted inside it. */
+	if (c->readonly && arg != NULL && name != NULL &&
+	    strcasecmp(name, "query_only") == 0)
+		return sqlconn_deny(c, "PRAGMA ", name);
 	for (i = 0; name != NULL && i < NELEM(sqlconn_pragmas); i++)
 		if (strcasecmp(name, sqlconn_pragmas[i].name) == 0) {
 			if (arg == NULL || sqlconn_pragmas[i].arg_ok)
@@ -546,11 +556,12 @@ sqlconn_pragma_is(sqlite3 *db, const char *sql, const char *want)
  * lock and keeps it. The mode pragmas answer the mode in force: insist.
  */
 static int
-sqlconn_pragmas_apply(sqlite3 *db, int memory)
+sqlconn_pragmas_apply(sqlite3 *db, int memory, int shared)
 {
 	if (!memory && (sqlconn_pragma_is(db, "PRAGMA journal_mode=TRUNCATE",
 	    "truncate") == -1 ||
-	    sqlconn_pragma_is(db, "PRAGMA locking_mode=EXCLUSIVE",
+	    sqlconn_pragma_is(db, shared ? "PRAGMA locking_mode=NORMAL" :
+	    "PRAGMA locking_mode=EXCLUSIVE", shared ? "normal" :
 	    "exclusive") == -1))
 		return -1;
 	if (sqlite3_exec(db, "PRAGMA mmap_size=0; PRAGMA temp_store=MEMORY; "
@@ -655,7 +666,7 @@ sqlconn_add_stubs(struct sqlconn *c)
  * in-memory database has no journal or file lock to set.
  */
 static int
-sqlconn_harden(struct sqlconn *c, int memory, const char **step)
+sqlconn_harden(struct sqlconn *c, int memory, int shared, const char **step)
 {
 	*step = "db_config";
 	if (sqlconn_configure(c->db) == -1)
@@ -665,7 +676,7 @@ sqlconn_harden(struct sqlconn *c, int memory, const char **step)
 	if (sqlite3_busy_timeout(c->db, BOUNDS_LOCK_WAIT_MS) != SQLITE_OK)
 		return -1;
 	*step = "pragmas";
-	if (sqlconn_pragmas_apply(c->db, memory) == -1)
+	if (sqlconn_pragmas_apply(c->db, memory, shared) == -1)
 		return -1;
 	*step = "max_page_count";
 	if (sqlconn_set_cap(c->db, c->max_db_bytes, 0) == -1)
@@ -684,9 +695,9 @@ sqlconn_harden(struct sqlconn *c, int memory, const char **step)
 	return 0;
 }
 
-struct sqlconn *
-sqlconn_open(const char *path, const struct sqlconn_opts *o, char *err,
-    size_t errlen)
+static struct sqlconn *
+sqlconn_open_mode(const char *path, const struct sqlconn_opts *o,
+    int shared, char *err, size_t errlen)
 {
 	struct sqlconn *c;
 	const char *step = "options";
@@ -712,7 +723,7 @@ sqlconn_open(const char *path, const struct sqlconn_opts *o, char *err,
 		    sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
-	if (sqlconn_harden(c, 0, &step) == -1) {
+	if (sqlconn_harden(c, 0, shared, &step) == -1) {
 		snprintf(err, errlen, "%s: %s", step, sqlite3_errmsg(c->db));
 		goto fail;
 	}
@@ -721,6 +732,20 @@ fail:
 	sqlite3_close_v2(c->db);
 	free(c);
 	return NULL;
+}
+
+struct sqlconn *
+sqlconn_open(const char *path, const struct sqlconn_opts *o, char *err,
+    size_t errlen)
+{
+	return sqlconn_open_mode(path, o, 0, err, errlen);
+}
+
+struct sqlconn *
+sqlconn_open_shared(const char *path, const struct sqlconn_opts *o,
+    char *err, size_t errlen)
+{
+	return sqlconn_open_mode(path, o, 1, err, errlen);
 }
 
 /*
@@ -771,7 +796,7 @@ sqlconn_open_memory(const struct sqlconn *like, const void *image,
 		goto fail;
 	}
 	if (sqlconn_load_image(c->db, image, len) == -1 ||
-	    sqlconn_harden(c, 1, &step) == -1) {
+	    sqlconn_harden(c, 1, 0, &step) == -1) {
 		snprintf(err, errlen, "%s: %s", step, sqlite3_errmsg(c->db));
 		goto fail;
 	}
@@ -780,6 +805,46 @@ fail:
 	sqlite3_close_v2(c->db);
 	free(c);
 	return NULL;
+}
+
+/*
+ * locking_mode=NORMAL takes effect when the exclusive lock is next let
+ * go, which SQLite does at the next access of the file outside a
+ * transaction: PRAGMA schema_version reads the header, which is such an
+ * access (inside an open transaction the lock goes when it ends).
+ */
+int
+sqlconn_share(struct sqlconn *c)
+{
+	int rc;
+
+	c->in_share = 1;
+	rc = sqlconn_pragma_is(c->db, "PRAGMA locking_mode=NORMAL", "normal");
+	c->in_share = 0;
+	if (rc == 0 && sqlite3_exec(c->db, "PRAGMA schema_version", NULL,
+	    NULL, NULL) != SQLITE_OK)
+		rc = -1;
+	return rc;
+}
+
+int
+sqlconn_set_readonly(struct sqlconn *c, int on)
+{
+	int rc;
+
+	if (!on)
+		c->readonly = 0;
+	rc = sqlite3_exec(c->db, on ? "PRAGMA query_only=1" :
+	    "PRAGMA query_only=0", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	if (on && rc == 0)
+		c->readonly = 1;
+	return rc;
+}
+
+int
+sqlconn_readonly(const struct sqlconn *c)
+{
+	return c->readonly;
 }
 
 int

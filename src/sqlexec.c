@@ -129,6 +129,40 @@ sqlexec_error(struct sqlexec_run *r, int status, const char *msg)
 	return status;
 }
 
+int
+sqlexec_failure(struct sqlconn *c, int rc, int stepping, struct buf *msg)
+{
+	const char *denied = sqlconn_denied(c);
+	int prim = rc & 0xff;
+
+	buf_reset(msg);
+	if (sqlconn_timed_out(c)) {
+		buf_adds(msg, "query timeout");
+		return 408;
+	}
+	if (denied != NULL && (prim == SQLITE_AUTH || prim == SQLITE_ERROR)) {
+		buf_printf(msg, "forbidden sql keyword: %s",
+		    sqlexec_denied_name(denied, stepping));
+		return 400;
+	}
+	switch (prim) {
+	case SQLITE_FULL:
+		buf_adds(msg, "instance storage quota exceeded");
+		return 507;
+	case SQLITE_IOERR:
+	case SQLITE_CORRUPT:
+	case SQLITE_CANTOPEN:
+	case SQLITE_MISUSE:
+	case SQLITE_INTERNAL:
+	case SQLITE_NOTADB:
+		buf_adds(msg, "internal error");
+		return 500;
+	}
+	/* Syntax, constraints, limits (TOOBIG, NOMEM from VDBE_OP), BUSY... */
+	buf_printf(msg, "invalid sql: %s", sqlite3_errmsg(sqlconn_db(c)));
+	return 400;
+}
+
 /*
  * The failure for rc, which came from sqlite3_step if `stepping`, else
  * from prepare. Returns the status; the message is in r->err.
@@ -136,31 +170,7 @@ sqlexec_error(struct sqlexec_run *r, int status, const char *msg)
 static int
 sqlexec_fail(struct sqlexec_run *r, int rc, int stepping)
 {
-	const char *denied = sqlconn_denied(r->c);
-	int prim = rc & 0xff;
-
-	if (sqlconn_timed_out(r->c))
-		return sqlexec_error(r, 408, "query timeout");
-	buf_reset(&r->err);
-	if (denied != NULL && (prim == SQLITE_AUTH || prim == SQLITE_ERROR)) {
-		buf_printf(&r->err, "forbidden sql keyword: %s",
-		    sqlexec_denied_name(denied, stepping));
-		return 400;
-	}
-	switch (prim) {
-	case SQLITE_FULL:
-		return sqlexec_error(r, 507, "instance storage quota exceeded");
-	case SQLITE_IOERR:
-	case SQLITE_CORRUPT:
-	case SQLITE_CANTOPEN:
-	case SQLITE_MISUSE:
-	case SQLITE_INTERNAL:
-	case SQLITE_NOTADB:
-		return sqlexec_error(r, 500, "internal error");
-	}
-	/* Syntax, constraints, limits (TOOBIG, NOMEM from VDBE_OP), BUSY... */
-	buf_printf(&r->err, "invalid sql: %s", sqlite3_errmsg(r->db));
-	return 400;
+	return sqlexec_failure(r->c, rc, stepping, &r->err);
 }
 
 /* Bytes of names and rows this reply keeps, and the cap on them. */
