@@ -34,7 +34,8 @@ ALL_LDFLAGS = $(LDHARDEN) $(LDFLAGS) $(EXTRA_LDFLAGS)
 LIBS	= $(PKG_LIBS) -lpthread
 
 SRC	:= $(wildcard src/*.c) $(wildcard sandbox/*.c)
-OBJ	:= $(patsubst %.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/src/openapi_blob.o
+OBJ	:= $(patsubst %.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/src/openapi_blob.o \
+	   $(BUILD)/src/llms_blob.o
 LIBOBJ	:= $(filter-out $(BUILD)/src/main.o,$(OBJ))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -62,6 +63,11 @@ $(BUILD)/%.o: %.c $(BUILD)/.cflags
 
 # docs/openapi.json is served verbatim by GET /openapi.json.
 $(BUILD)/src/openapi_blob.o: src/openapi_blob.S docs/openapi.json $(BUILD)/.cflags
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
+# docs/llms.txt is served verbatim by GET /llms.txt.
+$(BUILD)/src/llms_blob.o: src/llms_blob.S docs/llms.txt $(BUILD)/.cflags
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
 
@@ -158,7 +164,8 @@ FUZZ_SECONDS	?= 60
 FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_OBJ	:= $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(filter-out src/main.c,$(SRC))) \
-		   $(BUILD)/fuzz/obj/src/openapi_blob.o
+		   $(BUILD)/fuzz/obj/src/openapi_blob.o \
+		   $(BUILD)/fuzz/obj/src/llms_blob.o
 TEST_BIN	+= $(FUZZ_BIN)
 
 .PHONY: fuzz
@@ -174,6 +181,10 @@ $(BUILD)/fuzz/obj/%.o: %.c $(BUILD)/fuzz/.cflags
 	    -Wno-format-nonliteral -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
 $(BUILD)/fuzz/obj/src/openapi_blob.o: src/openapi_blob.S docs/openapi.json
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -c $< -o $@
+
+$(BUILD)/fuzz/obj/src/llms_blob.o: src/llms_blob.S docs/llms.txt
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -c $< -o $@
 
