@@ -44,7 +44,7 @@ JAIL_SRC := $(wildcard tests/sandbox/test_*.c)
 JAIL_BIN := $(patsubst tests/sandbox/%.c,$(BUILD)/tests/sandbox/%,$(JAIL_SRC))
 TEST_BIN := $(UNIT_BIN) $(JAIL_BIN)
 
-.PHONY: all run check unit blackbox deps clean check-asan format format-check lint \
+.PHONY: all run check unit blackbox deps mcp-client-deps clean check-asan format format-check lint \
 	bench bench-deps
 
 all: $(BUILD)/walkind
@@ -118,8 +118,13 @@ unit: $(UNIT_BIN)
 blackbox: $(BUILD)/walkind
 	@python3 tests/blackbox/run.py $(BUILD)/walkind
 
+# The pinned MCP SDK that tests/mcp-client drives /mcp with, installed
+# from its lock file only when node_modules is missing.
+mcp-client-deps:
+	@sh tests/mcp-client/setup.sh
+
 # Every test suite, warnings as errors.
-check: deps
+check: deps mcp-client-deps
 	@$(MAKE) --no-print-directory WERROR=1 all $(TEST_BIN) \
 	    $(BUILD)/bench-ceiling $(BUILD)/bench-hotpath
 	@sh tests/run-all.sh $(BUILD)
