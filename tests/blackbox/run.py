@@ -142,4 +142,5 @@ if __name__ == "__main__":
 	import test_session  # noqa: F401
 	import test_deploy  # noqa: F401
 	import test_ops  # noqa: F401
+	import test_mcp  # noqa: F401
 	sys.exit(main(sys.argv))
