@@ -35,7 +35,7 @@ max_len() {
 dict() {
 	case $1 in
 	http) echo "$here/http.dict" ;;
-	body) echo "$here/json.dict" ;;
+	body|mcp) echo "$here/json.dict" ;;
 	args) echo "$here/args.dict" ;;
 	sql|keyword) echo "$here/sql.dict" ;;
 	esac
