@@ -299,7 +299,8 @@ def llms_txt(d):
 	r = d.get("/llms.txt")
 	expect_status(r, 200)
 	eq(r.header("Content-Type"), "text/plain; charset=utf-8", "type")
-	for word in (b"/sql", b"/session", b"/mcp", b"Authorization: Bearer"):
+	for word in (b"/sql", b"/session", b"/mcp", b"/v2/pipeline",
+		     b"Authorization: Bearer"):
 		check(word in r.body, f"llms.txt lacks {word!r}")
 
 
