@@ -36,7 +36,8 @@ ALL_LDFLAGS = $(LDHARDEN) $(LDFLAGS) $(EXTRA_LDFLAGS)
 LIBS	= $(SQLITE_LIB) $(PKG_LIBS) -lm -lpthread
 
 SRC	:= $(wildcard src/*.c) $(wildcard sandbox/*.c)
-OBJ	:= $(patsubst %.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/src/openapi_blob.o
+OBJ	:= $(patsubst %.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/src/openapi_blob.o \
+	   $(BUILD)/src/llms_blob.o
 LIBOBJ	:= $(filter-out $(BUILD)/src/main.o,$(OBJ))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -45,7 +46,7 @@ JAIL_SRC := $(wildcard tests/sandbox/test_*.c)
 JAIL_BIN := $(patsubst tests/sandbox/%.c,$(BUILD)/tests/sandbox/%,$(JAIL_SRC))
 TEST_BIN := $(UNIT_BIN) $(JAIL_BIN)
 
-.PHONY: all run check clients unit blackbox deps clean check-asan format format-check lint \
+.PHONY: all run check clients mcp-client-deps unit blackbox deps clean check-asan format format-check lint \
 	bench bench-deps
 
 all: $(BUILD)/walkind
@@ -64,6 +65,11 @@ $(BUILD)/%.o: %.c $(BUILD)/.cflags
 
 # docs/openapi.json is served verbatim by GET /openapi.json.
 $(BUILD)/src/openapi_blob.o: src/openapi_blob.S docs/openapi.json $(BUILD)/.cflags
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
+# docs/llms.txt is served verbatim by GET /llms.txt.
+$(BUILD)/src/llms_blob.o: src/llms_blob.S docs/llms.txt $(BUILD)/.cflags
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
 
@@ -120,8 +126,13 @@ clients: tests/clients/node_modules/.package-lock.json
 tests/clients/node_modules/.package-lock.json: tests/clients/package-lock.json
 	npm ci --prefix tests/clients --no-audit --no-fund
 
+# The pinned MCP SDK that tests/mcp-client drives /mcp with, installed
+# from its lock file only when node_modules is missing.
+mcp-client-deps:
+	@sh tests/mcp-client/setup.sh
+
 # Every test suite, warnings as errors.
-check: deps clients
+check: deps clients mcp-client-deps
 	@$(MAKE) --no-print-directory WERROR=1 all $(TEST_BIN) \
 	    $(BUILD)/bench-ceiling $(BUILD)/bench-hotpath
 	@sh tests/run-all.sh $(BUILD)
@@ -166,7 +177,8 @@ FUZZ_SECONDS	?= 60
 FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_OBJ	:= $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(filter-out src/main.c,$(SRC))) \
-		   $(BUILD)/fuzz/obj/src/openapi_blob.o
+		   $(BUILD)/fuzz/obj/src/openapi_blob.o \
+		   $(BUILD)/fuzz/obj/src/llms_blob.o
 TEST_BIN	+= $(FUZZ_BIN)
 
 .PHONY: fuzz
@@ -182,6 +194,10 @@ $(BUILD)/fuzz/obj/%.o: %.c $(BUILD)/fuzz/.cflags
 	    -Wno-format-nonliteral -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
 $(BUILD)/fuzz/obj/src/openapi_blob.o: src/openapi_blob.S docs/openapi.json
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -c $< -o $@
+
+$(BUILD)/fuzz/obj/src/llms_blob.o: src/llms_blob.S docs/llms.txt
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -c $< -o $@
 

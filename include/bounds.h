@@ -116,6 +116,13 @@
  * client that never reads holds its connection and reply for ever. */
 #define BOUNDS_HTTP_WRITE_STALL_MS 10000
 
+/* ---- /mcp (mcp.c) ---- */
+/* MCP sessions ended by DELETE /mcp and remembered (as a 16-byte hash of
+ * the session id and its expiry) until they expire, so a replayed id is
+ * 404 and never brings a walk-in back: 4096 * 24 bytes. Full, DELETE is
+ * 503 until some expire; a restart forgets them (SECURITY.md). */
+#define BOUNDS_MCP_ENDED	4096
+
 /* ---- pool ---- */
 #define BOUNDS_QUEUE_WAIT_MS	1000	/* wait for a free executor, then 503 */
 #define BOUNDS_QUEUE_PER_WALKIN	64	/* queued requests for one walk-in */

@@ -31,6 +31,7 @@ struct config {
 	int64_t	max_memory;		/* --max-memory per executor, bytes */
 	int64_t	threads;		/* --threads SQLite helper threads */
 	char	cors_origin[256];	/* --cors-origin */
+	char	mcp_allow_origin[256];	/* --mcp-allow-origin (mcp.c) */
 	char	user[32];		/* --user: run as this when root */
 	int	user_set;		/* --user was given explicitly */
 	int	dump_policy;		/* --dump-policy: print, exit */

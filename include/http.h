@@ -34,6 +34,10 @@ struct http_req {
 	const char	*session;	/* X-Walkin-Session */
 	const char	*authorization;	/* Authorization */
 	const char	*user_agent;
+	const char	*host;		/* the first Host */
+	const char	*origin;	/* Origin, Mcp-Session-Id and */
+	const char	*mcp_session;	/* MCP-Protocol-Version: /mcp */
+	const char	*mcp_version;	/* (each at most once, else 400) */
 	char		*body;		/* body_len bytes + NUL, owned */
 	size_t		 body_len;
 	char		 peer_ip[64];

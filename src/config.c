@@ -100,6 +100,9 @@ static const struct config_opt config_opts[] = {
 	{ "cors-origin", CONFIG_ORIGIN, FIELD(cors_origin), 1, 255, "ORIGIN",
 	    " printable bytes, no blanks",
 	    "Access-Control-Allow-Origin value" },
+	{ "mcp-allow-origin", CONFIG_ORIGIN, FIELD(mcp_allow_origin), 1, 255,
+	    "ORIGINS", " printable bytes, no blanks",
+	    "browser origins /mcp accepts besides loopback: a comma list, *" },
 	{ "user", CONFIG_USER, FIELD(user), 1, 31, "NAME",
 	    " bytes of [A-Za-z0-9_.-]",
 	    "account to run as when started as root" },
@@ -166,6 +169,8 @@ config_defaults(struct config *cfg, const char *default_data_dir)
 	cfg->max_memory = BOUNDS_DEF_MAX_MEMORY;
 	cfg->threads = BOUNDS_DEF_THREADS;
 	snprintf(cfg->cors_origin, sizeof(cfg->cors_origin), "*");
+	snprintf(cfg->mcp_allow_origin, sizeof(cfg->mcp_allow_origin),
+	    "loopback");
 }
 
 /* ---- errors: one line each, on stderr ---- */
@@ -346,8 +351,10 @@ config_set_listen(struct config *cfg, const char *v)
 	return 0;
 }
 
+/* cors-origin, mcp-allow-origin: char[256] fields. */
 static int
-config_set_origin(struct config *cfg, const char *v)
+config_set_origin(struct config *cfg, const struct config_opt *o,
+    const char *v)
 {
 	size_t i, n = strlen(v);
 
@@ -356,7 +363,7 @@ config_set_origin(struct config *cfg, const char *v)
 	for (i = 0; i < n; i++)
 		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f)
 			return -1;
-	memcpy(cfg->cors_origin, v, n + 1);
+	memcpy((char *)cfg + o->off, v, n + 1);
 	return 0;
 }
 
@@ -463,7 +470,7 @@ config_usage_default(const struct config_opt *o, const struct config *d,
 		break;
 	case CONFIG_ORIGIN:
 		printf("%s; default %s", config_range(range, sizeof(range), o),
-		    d->cors_origin);
+		    (const char *)d + o->off);
 		break;
 	case CONFIG_USER:
 		printf("%s; default %s", config_range(range, sizeof(range), o),
@@ -518,7 +525,7 @@ config_apply(struct config *cfg, const struct config_opt *o,
 		rc = config_set_listen(cfg, value);
 		break;
 	case CONFIG_ORIGIN:
-		rc = config_set_origin(cfg, value);
+		rc = config_set_origin(cfg, o, value);
 		break;
 	case CONFIG_USER:
 		rc = config_set_user(cfg, value);

@@ -43,6 +43,7 @@
 #include "token.h"
 
 extern const char openapi_json[], openapi_json_end[];
+extern const char llms_txt[], llms_txt_end[];
 
 static const struct config	*fe_cfg;
 static struct event_base	*fe_base;
@@ -210,7 +211,15 @@ struct instance *
 fe_create(struct http_req *req)
 {
 	uint8_t id[TOKEN_ID_BYTES];
-	int64_t now = wall_s();
+
+	token_new_id(id);
+	return fe_create_as(req, id, wall_s() + fe_cfg->ttl_s);
+}
+
+struct instance *
+fe_create_as(struct http_req *req, const uint8_t id[TOKEN_ID_BYTES],
+    int64_t expires)
+{
 	int status, retry;
 
 	if ((status = create_check(req, &retry)) != 0) {
@@ -218,8 +227,13 @@ fe_create(struct http_req *req)
 		    "server busy", retry);
 		return NULL;
 	}
-	token_new_id(id);
-	return registry_add(id, now, now + fe_cfg->ttl_s, req->peer_ip);
+	return registry_add(id, wall_s(), expires, req->peer_ip);
+}
+
+struct event_base *
+fe_event_base(void)
+{
+	return fe_base;
 }
 
 void
@@ -338,12 +352,20 @@ openapi_get(struct http_req *req)
 }
 
 static void
+llms_get(struct http_req *req)
+{
+	http_reply_ct(req, 200, "text/plain; charset=utf-8", NULL, 0,
+	    llms_txt, (size_t)(llms_txt_end - llms_txt));
+}
+
+static void
 preflight(struct http_req *req, const char *methods)
 {
 	struct http_header h[] = {
 		{ "Access-Control-Allow-Methods", methods },
 		{ "Access-Control-Allow-Headers",
-		    "Content-Type, X-Walkin-Session, Authorization" },
+		    "Content-Type, X-Walkin-Session, Authorization, "
+		    "Mcp-Session-Id, MCP-Protocol-Version" },
 		{ "Access-Control-Max-Age", "600" },
 	};
 
@@ -360,6 +382,7 @@ struct route {
 
 #define GET_ALLOW	"GET, HEAD, OPTIONS"
 #define SESSION_ALLOW	"GET, HEAD, POST, DELETE, OPTIONS"
+#define MCP_ALLOW	"POST, DELETE, OPTIONS"	/* GET: 405, no SSE stream */
 static const struct route routes[] = {
 	{ "/sql",		"POST",	"POST, OPTIONS", sqlapi_post },
 	{ "/session",		"POST",	SESSION_ALLOW,	 session_post },
@@ -375,6 +398,9 @@ static const struct route routes[] = {
 	{ "/v3",		"GET",	GET_ALLOW,	 hrana_version_get },
 	{ "/v2/pipeline",	"POST",	"POST, OPTIONS", hrana_pipeline_post },
 	{ "/v3/pipeline",	"POST",	"POST, OPTIONS", hrana_pipeline_post },
+	{ "/llms.txt",		"GET",	GET_ALLOW,	 llms_get },
+	{ "/mcp",		"POST",	MCP_ALLOW,	 mcp_post },
+	{ "/mcp",		"DELETE", MCP_ALLOW,	 mcp_delete },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 

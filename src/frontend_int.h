@@ -15,7 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "token.h"
+
 struct config;
+struct event_base;
 struct http_req;
 struct instance;
 
@@ -56,6 +59,12 @@ struct instance *fe_walkin(struct http_req *req);
 /* A new walk-in within every create limit, or NULL after replying
  * (429, 503). */
 struct instance *fe_create(struct http_req *req);
+/* The same with the walk-in's id and expiry chosen by the caller (an
+ * MCP session names its walk-in before it exists, mcp.c). */
+struct instance *fe_create_as(struct http_req *req,
+	    const uint8_t id[TOKEN_ID_BYTES], int64_t expires);
+/* The front end's event loop, for a door's deferred step. */
+struct event_base *fe_event_base(void);
 /*
  * Queue a job (ipc_job_pack's fields) for inst; `door` answers it. The
  * job is copied.
@@ -88,6 +97,8 @@ void	session_schema(struct http_req *req);		/* GET .../schema */
 void	session_export_db(struct http_req *req);	/* .../export.db */
 void	session_export_sql(struct http_req *req);	/* .../export.sql */
 void	session_fork(struct http_req *req);		/* POST .../fork */
+void	mcp_post(struct http_req *req);		/* POST /mcp */
+void	mcp_delete(struct http_req *req);		/* DELETE /mcp */
 /* The body cap of POST /session by its Content-Type (http.h). */
 int64_t	session_body_limit(const struct http_req *req);
 

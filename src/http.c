@@ -113,9 +113,11 @@ http_reason(int status)
 	case 100: return "Continue";
 	case 200: return "OK";
 	case 201: return "Created";
+	case 202: return "Accepted";
 	case 204: return "No Content";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
@@ -182,6 +184,7 @@ reply_head(struct evbuffer *out, const struct http_server *s, int status,
 	evbuffer_add_printf(out, "Cache-Control: no-store\r\n"
 	    "Access-Control-Allow-Origin: %s\r\n"
 	    "Access-Control-Expose-Headers: X-Walkin-Session, X-Walkin-TTL, "
+	    "Mcp-Session-Id, "
 	    "Retry-After\r\n", s->o.cors_origin);
 	if (strcmp(s->o.cors_origin, "*") != 0)
 		evbuffer_add_printf(out, "Vary: Origin\r\n");
@@ -386,6 +389,23 @@ parse_request_line(struct http_req *r, char *line, struct http_head *hi)
 	return 0;
 }
 
+/* The headers /mcp reads (mcp.c); each at most once, as two could be
+ * read differently by an intermediary and by us. */
+static int
+parse_mcp_header(struct http_req *r, const char *name, const char *v)
+{
+	const char **slot = &r->mcp_version;
+
+	if (strcasecmp(name, "Origin") == 0)
+		slot = &r->origin;
+	else if (strcasecmp(name, "Mcp-Session-Id") == 0)
+		slot = &r->mcp_session;
+	if (*slot != NULL)
+		return 400;
+	*slot = v;
+	return 0;
+}
+
 static int
 parse_header(struct http_req *r, char *line, struct http_head *hi)
 {
@@ -425,6 +445,10 @@ parse_header(struct http_req *r, char *line, struct http_head *hi)
 		if (r->authorization != NULL)
 			return 400;
 		r->authorization = v;
+	} else if (strcasecmp(line, "Origin") == 0 ||
+	    strcasecmp(line, "Mcp-Session-Id") == 0 ||
+	    strcasecmp(line, "MCP-Protocol-Version") == 0) {
+		return parse_mcp_header(r, line, v);
 	} else if (strcasecmp(line, "User-Agent") == 0) {
 		if (r->user_agent == NULL)
 			r->user_agent = v;
@@ -434,7 +458,8 @@ parse_header(struct http_req *r, char *line, struct http_head *hi)
 	} else if (strcasecmp(line, "Expect") == 0) {
 		hi->expect_continue = has_token(v, "100-continue");
 	} else if (strcasecmp(line, "Host") == 0) {
-		hi->hosts++;
+		if (hi->hosts++ == 0)
+			r->host = v;
 	}
 	return 0;
 }

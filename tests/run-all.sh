@@ -3,7 +3,7 @@
 # closing line "N passed, N failed" summing all suites. Each suite ends
 # with its own line "<suite>: N passed, M failed".
 BUILD=${1:-build}
-SUITES="unit jail blackbox sandbox hostile libsql deploy hardening fuzz soak faults leak"
+SUITES="unit jail blackbox sandbox hostile libsql mcp deploy hardening fuzz soak faults leak"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 rc=0
@@ -14,6 +14,7 @@ python3 tests/blackbox/run.py "$BUILD/walkind" 2>&1 | tee -a "$log" || rc=1
 python3 tests/sandbox/run.py "$BUILD/walkind" 2>&1 | tee -a "$log" || rc=1
 python3 tests/hostile/run.py "$BUILD/walkind" 2>&1 | tee -a "$log" || rc=1
 python3 tests/clients/run.py "$BUILD/walkind" 2>&1 | tee -a "$log" || rc=1
+python3 tests/mcp-client/run.py "$BUILD/walkind" 2>&1 | tee -a "$log" || rc=1
 sh tests/deploy/check-unit.sh "$BUILD" 2>&1 | tee -a "$log" || rc=1
 sh tests/deploy/check-hardening.sh "$BUILD" 2>&1 | tee -a "$log" || rc=1
 sh tests/fuzz/run.sh "$BUILD" "${FUZZ_CHECK_SECONDS:-8}" check 2>&1 |

@@ -143,4 +143,5 @@ if __name__ == "__main__":
 	import test_deploy  # noqa: F401
 	import test_ops  # noqa: F401
 	import test_hrana  # noqa: F401
+	import test_mcp  # noqa: F401
 	sys.exit(main(sys.argv))

@@ -36,7 +36,7 @@ max_len() {
 dict() {
 	case $1 in
 	http) echo "$here/http.dict" ;;
-	body|hrana) echo "$here/json.dict" ;;
+	body|hrana|mcp) echo "$here/json.dict" ;;
 	args) echo "$here/args.dict" ;;
 	sql|keyword) echo "$here/sql.dict" ;;
 	esac
