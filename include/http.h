@@ -132,6 +132,5 @@ void	http_reply_ct(struct http_req *req, int status, const char *ctype,
 void	http_reply_error(struct http_req *req, int status, const char *msg,
 	    const struct http_header *extra, size_t nextra);
 
-int64_t	http_now_ms(void);		/* monotonic milliseconds */
 
 #endif

@@ -103,7 +103,5 @@ int	sqlconn_timed_out(const struct sqlconn *c);
 const char *sqlconn_denied(const struct sqlconn *c);
 void	sqlconn_clear_denied(struct sqlconn *c);
 
-/* Monotonic clock in milliseconds. */
-int64_t	sqlconn_now_ms(void);
 
 #endif

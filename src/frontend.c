@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
+#include "clock.h"
 #include "accesslog.h"
 #include "bounds.h"
 #include "buf.h"
@@ -51,20 +52,6 @@ static struct http_server	*fe_http;
 static int			 fe_spawner_pid;
 static unsigned			 fe_ticks;
 
-static int64_t
-wall_s(void)
-{
-	return (int64_t)time(NULL);
-}
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- what every door shares (frontend_int.h) ---- */
 
@@ -90,7 +77,7 @@ fe_take_request(struct http_req *req)
 	int retry;
 
 	if ((retry = ratelimit_take(req->peer_ip, RATELIMIT_REQUEST,
-	    http_now_ms())) > 0) {
+	    clock_mono_ms())) > 0) {
 		reply_retry(req, 429, "rate limit exceeded", retry);
 		return -1;
 	}
@@ -147,7 +134,7 @@ fe_token_check(const struct http_req *req, uint8_t id[TOKEN_ID_BYTES],
 		*msg = "conflicting session tokens";
 		return 400;
 	}
-	if (token_verify(tok, strlen(tok), wall_s(), id, expiry) == -1) {
+	if (token_verify(tok, strlen(tok), clock_wall_s(), id, expiry) == -1) {
 		*msg = "instance not found";
 		return 404;
 	}
@@ -202,7 +189,7 @@ create_check(struct http_req *req, int *retry)
 	    (sv.f_files > 0 && sv.f_favail < BOUNDS_MIN_FREE_INODES)))
 		return 503;
 	if ((*retry = ratelimit_take(req->peer_ip, RATELIMIT_CREATE,
-	    http_now_ms())) > 0)
+	    clock_mono_ms())) > 0)
 		return 429;
 	return 0;
 }
@@ -213,7 +200,7 @@ fe_create(struct http_req *req)
 	uint8_t id[TOKEN_ID_BYTES];
 
 	token_new_id(id);
-	return fe_create_as(req, id, wall_s() + fe_cfg->ttl_s);
+	return fe_create_as(req, id, clock_wall_s() + fe_cfg->ttl_s);
 }
 
 struct instance *
@@ -227,7 +214,7 @@ fe_create_as(struct http_req *req, const uint8_t id[TOKEN_ID_BYTES],
 		    "server busy", retry);
 		return NULL;
 	}
-	return registry_add(id, wall_s(), expires, req->peer_ip);
+	return registry_add(id, clock_wall_s(), expires, req->peer_ip);
 }
 
 struct event_base *
@@ -317,7 +304,7 @@ frontend_log(const struct http_req *req, int status, void *arg)
 	struct accesslog_entry e;
 
 	(void)arg;
-	e.time_ms = wall_ms();
+	e.time_ms = clock_wall_ms();
 	e.source_ip = req->peer_ip;
 	e.instance_id = req->instance_id;
 	e.method = req->method;
@@ -491,14 +478,14 @@ sweep_bucket(int64_t expires, void *arg)
 static void
 sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
-	int64_t now = wall_s();
+	int64_t now = clock_wall_s();
 
 	(void)fd;
 	(void)what;
 	(void)arg;
 	registry_expired(now, sweep_one, sweep_bucket, NULL);
-	hrana_sweep(http_now_ms(), now);
-	ratelimit_expire(http_now_ms());
+	hrana_sweep(clock_mono_ms(), now);
+	ratelimit_expire(clock_mono_ms());
 	if (token_keys_maybe_rotate(now) == -1)
 		log_warnx("key rotation failed; keeping the current key");
 	if (fe_ticks++ % 60 == 0)

@@ -223,7 +223,7 @@ hrana_stream_new(struct hrana_walkin *w)
 			s->id = hrana_new_id();
 			s->seq = 0;
 			s->busy = 0;
-			s->last_ms = http_now_ms();
+			s->last_ms = clock_mono_ms();
 			w->end_mask &= ~(1u << s->slot);  /* fresh resets */
 			return s;
 		}
@@ -384,7 +384,7 @@ hrana_answer(struct http_req *req, struct instance *inst, int create,
 
 	(void)create;
 	s->busy = 0;
-	s->last_ms = http_now_ms();
+	s->last_ms = clock_mono_ms();
 	if (status != 200) {
 		/* 400 "stream expired": the executor lost it already. */
 		hrana_stream_free(s, status == 400);
@@ -466,7 +466,7 @@ hrana_admit(struct http_req *req, uint8_t id[TOKEN_ID_BYTES],
 	int retry, status;
 
 	if ((retry = ratelimit_take(req->peer_ip, RATELIMIT_REQUEST,
-	    http_now_ms())) > 0) {
+	    clock_mono_ms())) > 0) {
 		snprintf(v, sizeof(v), "%d", retry);
 		hrana_reply_error(req, 429, "rate limit exceeded",
 		    "RATE_LIMIT", &h, 1);

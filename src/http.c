@@ -48,6 +48,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "clock.h"
 #include "bounds.h"
 #include "buf.h"
 #include "http.h"
@@ -97,14 +98,6 @@ static int	http_large_bodies;
 static void	conn_process(struct http_conn *c);
 static void	conn_free(struct http_conn *c);
 
-int64_t
-http_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *
 http_reason(int status)
@@ -152,7 +145,7 @@ req_new(struct http_conn *c)
 	r->conn = c;
 	r->srv = c->srv;
 	memcpy(r->peer_ip, c->peer_ip, sizeof(r->peer_ip));
-	r->start_ms = c->req_start ? c->req_start : http_now_ms();
+	r->start_ms = c->req_start ? c->req_start : clock_mono_ms();
 	return r;
 }
 
@@ -634,7 +627,7 @@ conn_process(struct http_conn *c)
 		if (avail == 0)
 			return;
 		if (c->req_start == 0) {
-			c->req_start = http_now_ms();
+			c->req_start = clock_mono_ms();
 			timer_arm(c, BOUNDS_HTTP_REQUEST_MS);
 		}
 		pos = evbuffer_search(in, "\r\n\r\n", 4, NULL);
@@ -798,7 +791,7 @@ accept_busy(const struct http_server *s, evutil_socket_t fd,
 	if (s->o.done) {
 		memset(&r, 0, sizeof(r));
 		peer_to_text(sa, r.peer_ip, sizeof(r.peer_ip));
-		r.start_ms = http_now_ms();
+		r.start_ms = clock_mono_ms();
 		s->o.done(&r, 503, s->o.arg);
 	}
 }
@@ -853,7 +846,7 @@ accept_error_cb(struct evconnlistener *lev, void *arg)
 	const struct timeval pause = { 0, BOUNDS_HTTP_ACCEPT_PAUSE_MS * 1000 };
 	struct http_server *s = arg;
 	int e = errno;
-	int64_t now = http_now_ms(), last = s->starved_ms;
+	int64_t now = clock_mono_ms(), last = s->starved_ms;
 
 	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM) {
 		log_warn("http: accept");

@@ -88,6 +88,7 @@
 
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "bounds.h"
 #include "log.h"
 #include "sqlconn.h"
@@ -641,7 +642,7 @@ sqlconn_progress(void *arg)
 {
 	struct sqlconn *c = arg;
 
-	if (c->deadline_ms == 0 || sqlconn_now_ms() < c->deadline_ms)
+	if (c->deadline_ms == 0 || clock_mono_ms() < c->deadline_ms)
 		return 0;
 	c->timed_out = 1;
 	return 1;
@@ -963,13 +964,3 @@ sqlconn_clear_denied(struct sqlconn *c)
 	c->in_alter = 0;
 }
 
-int64_t
-sqlconn_now_ms(void)
-{
-	struct timespec ts;
-
-	/* Cannot fail for CLOCK_MONOTONIC; if it does, nothing is timed. */
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		abort();
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}

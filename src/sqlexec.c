@@ -351,7 +351,7 @@ sqlexec_entry_end(struct sqlexec_run *r, sqlite3_stmt *st, int64_t t0_us)
 static int
 sqlexec_past_deadline(struct sqlexec_run *r, int64_t deadline)
 {
-	if (deadline == 0 || sqlconn_now_ms() < deadline)
+	if (deadline == 0 || clock_mono_ms() < deadline)
 		return 0;
 	sqlexec_error(r, 408, "query timeout");
 	return 1;
@@ -535,7 +535,7 @@ sqlexec_run_job(struct sqlconn *c, const struct sqlexec_job *job,
 		goto done;
 	}
 	if (lim->timeout_ms > 0)
-		deadline = sqlconn_now_ms() + lim->timeout_ms;
+		deadline = clock_mono_ms() + lim->timeout_ms;
 	sqlconn_set_deadline(c, deadline);
 	sqlconn_clear_denied(c);
 	if (job->flags & SQLEXEC_SCRIPT)

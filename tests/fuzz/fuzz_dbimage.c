@@ -32,6 +32,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "dbdump.h"
 #include "dbimage.h"
@@ -130,7 +131,7 @@ walkin_new(void)
 	unlink(jpath);
 	if ((c = sqlconn_open(dbpath, &o, err, sizeof(err))) == NULL)
 		FUZZ_FAIL("sqlconn_open: %s", err);
-	sqlconn_set_deadline(c, sqlconn_now_ms() + DEADLINE_MS);
+	sqlconn_set_deadline(c, clock_mono_ms() + DEADLINE_MS);
 	return c;
 }
 

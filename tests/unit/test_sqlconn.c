@@ -20,6 +20,7 @@
 
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "bounds.h"
 #include "sqlconn.h"
 #include "unit.h"
@@ -347,14 +348,14 @@ test_deadline(void)
 	CHECK(c != NULL);
 	if (c == NULL)
 		return;
-	t0 = sqlconn_now_ms();
+	t0 = clock_mono_ms();
 	CHECK(t0 > 0);
 	sqlconn_set_deadline(c, t0 + 100);
 	rc = sqlite3_exec(sqlconn_db(c), loop, NULL, NULL, NULL);
 	CHECK_INT(rc, SQLITE_INTERRUPT);
 	CHECK_INT(sqlconn_timed_out(c), 1);
-	CHECK(sqlconn_now_ms() - t0 >= 100);
-	CHECK(sqlconn_now_ms() - t0 < 1000);
+	CHECK(clock_mono_ms() - t0 >= 100);
+	CHECK(clock_mono_ms() - t0 < 1000);
 	/* A new deadline clears the flag; 0 means none. */
 	sqlconn_set_deadline(c, 0);
 	CHECK_INT(sqlconn_timed_out(c), 0);
@@ -364,7 +365,7 @@ test_deadline(void)
 	CHECK_INT(rc, SQLITE_OK);
 	CHECK_INT(sqlconn_timed_out(c), 0);
 	/* A deadline already past stops the first long statement. */
-	sqlconn_set_deadline(c, sqlconn_now_ms() - 1);
+	sqlconn_set_deadline(c, clock_mono_ms() - 1);
 	CHECK_INT(sqlite3_exec(sqlconn_db(c), loop, NULL, NULL, NULL),
 	    SQLITE_INTERRUPT);
 	sqlconn_close(c);
@@ -524,11 +525,11 @@ test_lock_wait(void)
 
 	CHECK_INT(holder_start(&h, "BEGIN EXCLUSIVE", 300), 0);
 	CHECK_INT(holder_run(&h), 0);
-	t0 = sqlconn_now_ms();
+	t0 = clock_mono_ms();
 	c = open_at(dbpath, 1048576, 0);
 	CHECK(c != NULL);
-	CHECK(sqlconn_now_ms() - t0 >= 200);
-	CHECK(sqlconn_now_ms() - t0 < BOUNDS_LOCK_WAIT_MS);
+	CHECK(clock_mono_ms() - t0 >= 200);
+	CHECK(clock_mono_ms() - t0 < BOUNDS_LOCK_WAIT_MS);
 	if (c != NULL) {
 		CHECK_INT(query_int(sqlconn_db(c), "SELECT count(*) FROM j"),
 		    1);
