@@ -54,6 +54,7 @@
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "bounds.h"
 #include "ipc.h"
 #include "log.h"
@@ -649,13 +650,9 @@ token_verify(const char *s, size_t len, int64_t now,
 void
 token_new_id(uint8_t id[TOKEN_ID_BYTES])
 {
-	struct timespec ts;
-	uint64_t ms;
+	uint64_t ms = (uint64_t)clock_wall_ms();
 	int i;
 
-	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
-		abort();
-	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	for (i = 0; i < 6; i++)
 		id[i] = (uint8_t)(ms >> (40 - 8 * i));
 	randombytes_buf(id + 6, TOKEN_ID_BYTES - 6);
