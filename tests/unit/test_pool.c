@@ -177,18 +177,30 @@ spawner_quiet(void)
 }
 
 /* A child that holds none of our descriptors and sleeps until killed:
- * the process behind a fake executor's pidfd. */
+ * the process behind a fake executor's pidfd. It says when it has closed
+ * them (else a link the pool closed could still look open through it). */
 static pid_t
 sleeper(void)
 {
-	pid_t pid = fork();
+	int p[2];
+	pid_t pid;
+	char c = 0;
 
-	if (pid == 0) {
+	if (pipe(p) == -1)
+		return -1;
+	if ((pid = fork()) == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		close_range(3, ~0U, 0);
+		close_range(3, (unsigned)p[1] - 1, 0);
+		close_range((unsigned)p[1] + 1, ~0U, 0);
+		(void)!write(p[1], &c, 1);
+		close(p[1]);
 		for (;;)
 			pause();
 	}
+	close(p[1]);
+	if (pid > 0 && read(p[0], &c, 1) != 1)
+		pid = -1;
+	close(p[0]);
 	return pid;
 }
 
