@@ -57,7 +57,13 @@ void	pool_remove_dir(int64_t expires, const unsigned char *id);
 /* Ask the spawner to remove DATA/instances/<expires>/ and all in it. */
 void	pool_remove_bucket(int64_t expires);
 size_t	pool_live(void);
-/* Close every executor (shutdown); they roll back and exit. */
+/*
+ * Shutdown, the loop stopped: close every executor (an idle one rolls
+ * back and exits; a busy one is killed), answer every job in flight or
+ * queued 503, release every live entry the pool holds (a create cut
+ * short is removed, as any failed create), then hand the spawner what is
+ * queued for it and close the link. Pending DELETEs get ESHUTDOWN.
+ */
 void	pool_shutdown(void);
 
 #endif

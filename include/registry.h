@@ -21,13 +21,18 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/queue.h>
 
 #include "token.h"
 
-struct executor;
-struct job;
+struct pool_walkin;
 
+/*
+ * A live entry. `pool` is the pool's own state for the walk-in (pool.c):
+ * the registry sets it NULL in a new entry and never reads it otherwise;
+ * the pool makes it when it first queues a job for the walk-in and frees
+ * it (setting it NULL) before it releases or removes the entry, which
+ * aborts if it is still set.
+ */
 struct instance {
 	uint8_t			 id[TOKEN_ID_BYTES];
 	int64_t			 created;	/* unix seconds; 0 unless
@@ -35,11 +40,7 @@ struct instance {
 	int64_t			 expires;	/* unix seconds, fixed */
 	const char		*owner_ip;	/* interned, counted; "" for
 						 * an entry not from a create */
-	struct executor		*ex;		/* pool's, NULL when none */
-	TAILQ_HEAD(, job)	 jobs;		/* waiting for ex */
-	int			 njobs;
-	int			 waiting;	/* on the pool's slot wait list */
-	TAILQ_ENTRY(instance)	 wait_entry;
+	struct pool_walkin	*pool;		/* the pool's, opaque here */
 	struct instance		*hnext;
 };
 
@@ -59,7 +60,8 @@ struct instance *registry_find(const uint8_t id[TOKEN_ID_BYTES]);
  */
 struct instance *registry_get(const uint8_t id[TOKEN_ID_BYTES],
 	    int64_t expires);
-/* Drop the live entry (frees inst); the walk-in stays, counted. */
+/* Drop the live entry (frees inst); the walk-in stays, counted.
+ * inst->pool must be NULL. */
 void	registry_release(struct instance *inst);
 /* The walk-in is gone before its expiry: uncount it, free inst. */
 void	registry_remove(struct instance *inst);

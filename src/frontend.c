@@ -41,6 +41,7 @@
 #include "ratelimit.h"
 #include "registry.h"
 #include "sandbox.h"
+#include "timer.h"
 #include "token.h"
 
 extern const char openapi_json[], openapi_json_end[];
@@ -529,7 +530,6 @@ frontend_init(const struct config *cfg, int listen_fd, int spawner_fd,
 {
 	struct http_opts ho = { cfg->max_body_bytes, cfg->cors_origin,
 	    frontend_handle, frontend_log, NULL, frontend_body_limit };
-	struct timeval tick = { BOUNDS_SWEEP_INTERVAL_S, 0 };
 	int signos[4] = { SIGTERM, SIGINT, SIGCHLD, SIGHUP }, i;
 	char dir[4200];
 
@@ -545,7 +545,7 @@ frontend_init(const struct config *cfg, int listen_fd, int spawner_fd,
 	ratelimit_init(cfg->rate_requests, cfg->rate_creates);
 	fe_http = http_server_new(fe_base, listen_fd, &ho);
 	fe_sweep = event_new(fe_base, -1, EV_PERSIST, sweep_cb, NULL);
-	event_add(fe_sweep, &tick);
+	timer_arm_ms(fe_sweep, BOUNDS_SWEEP_INTERVAL_S * 1000);
 	for (i = 0; i < 4; i++) {
 		fe_sigs[i] = evsignal_new(fe_base, signos[i], signal_cb, NULL);
 		event_add(fe_sigs[i], NULL);

@@ -54,6 +54,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "timer.h"
 
 #define HTTP_LINGER_MS	1000
 /* accept(2) out of descriptors again within this long of the last time
@@ -125,14 +126,6 @@ http_reason(int status)
 	case 507: return "Insufficient Storage";
 	default: return "Unknown";
 	}
-}
-
-static void
-timer_arm(struct http_conn *c, int64_t ms)
-{
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000) };
-
-	evtimer_add(c->timer, &tv);
 }
 
 static struct http_req *
@@ -628,7 +621,7 @@ conn_process(struct http_conn *c)
 			return;
 		if (c->req_start == 0) {
 			c->req_start = clock_mono_ms();
-			timer_arm(c, BOUNDS_HTTP_REQUEST_MS);
+			timer_arm_ms(c->timer, BOUNDS_HTTP_REQUEST_MS);
 		}
 		pos = evbuffer_search(in, "\r\n\r\n", 4, NULL);
 		n = pos.pos >= 0 ? (size_t)pos.pos : avail;
@@ -676,12 +669,12 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 		shutdown(bufferevent_getfd(c->bev), SHUT_WR);
 		c->state = C_LINGER;
 		bufferevent_enable(c->bev, EV_READ);
-		timer_arm(c, HTTP_LINGER_MS);
+		timer_arm_ms(c->timer, HTTP_LINGER_MS);
 		return;
 	}
 	c->state = C_HEAD;
 	c->req_start = 0;
-	timer_arm(c, BOUNDS_HTTP_IDLE_MS);
+	timer_arm_ms(c->timer, BOUNDS_HTTP_IDLE_MS);
 	bufferevent_enable(c->bev, EV_READ);
 	conn_process(c);
 }
@@ -830,7 +823,7 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	c->state = C_HEAD;
 	s->nconns++;
 	LIST_INSERT_HEAD(&s->conns, c, entry);
-	timer_arm(c, BOUNDS_HTTP_IDLE_MS);
+	timer_arm_ms(c->timer, BOUNDS_HTTP_IDLE_MS);
 }
 
 /*
@@ -843,7 +836,6 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 static void
 accept_error_cb(struct evconnlistener *lev, void *arg)
 {
-	const struct timeval pause = { 0, BOUNDS_HTTP_ACCEPT_PAUSE_MS * 1000 };
 	struct http_server *s = arg;
 	int e = errno;
 	int64_t now = clock_mono_ms(), last = s->starved_ms;
@@ -853,7 +845,7 @@ accept_error_cb(struct evconnlistener *lev, void *arg)
 		return;
 	}
 	evconnlistener_disable(lev);
-	evtimer_add(s->resume, &pause);
+	timer_arm_ms(s->resume, BOUNDS_HTTP_ACCEPT_PAUSE_MS);
 	s->starved_ms = now;
 	if (last != 0 && now - last < HTTP_STARVED_QUIET_MS)
 		return;

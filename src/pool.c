@@ -24,13 +24,16 @@
  * to the front of their walk-in's queue for the next executor, as do
  * those behind a job an executor died on.
  *
- * Lifetimes: a job is owned by its instance's queue, then by the
- * executor running it, then freed after its reply. Replies go out
- * through pool_reply_cb; nothing here touches an executor after a
- * callback that may have removed it. A walk-in's live entry (registry.h)
- * lasts while it has an executor, jobs or a place on the slot wait list:
- * inst_settle releases it when the last of those goes, so idle walk-ins
- * cost the front end nothing.
+ * Lifetimes: the pool's state for a walk-in (struct pool_walkin: its
+ * executor, its queue, its place on the slot wait list) hangs off the
+ * registry's live entry (inst->pool, which the registry does not read).
+ * It is made when the first job for the walk-in is queued and freed just
+ * before the live entry is released or removed: walkin_settle does both
+ * when the walk-in has no executor, no job and no slot wait left, so
+ * idle walk-ins cost the front end nothing. A job is owned by its
+ * walk-in's queue, then by the executor running it, then freed after its
+ * reply. Replies go out through pool_reply_cb; nothing here touches an
+ * executor after a callback that may have removed it.
  *
  * Messages to the spawner go through spawnlink.c, in order.
  */
@@ -58,12 +61,24 @@
 #include "pool.h"
 #include "registry.h"
 #include "spawnlink.h"
+#include "timer.h"
 
 enum ex_state { EX_SPAWNING, EX_IDLE, EX_BUSY };
 
+/* The pool's state for one walk-in it serves (inst->pool). */
+struct pool_walkin {
+	struct instance		*inst;		/* whose inst->pool this is */
+	struct executor		*ex;		/* NULL when none */
+	TAILQ_HEAD(, job)	 jobs;		/* waiting for ex */
+	int			 njobs;
+	int			 waiting;	/* on p_waiters */
+	TAILQ_ENTRY(pool_walkin) wait_entry;
+	TAILQ_ENTRY(pool_walkin) all;		/* p_walkins */
+};
+
 struct job {
 	struct http_req		*req;
-	struct instance		*inst;
+	struct pool_walkin	*w;
 	int			 create;
 	uint32_t		 seq;		/* frame seq, in flight */
 	struct event		*timer;		/* wait in queue */
@@ -73,7 +88,7 @@ struct job {
 };
 
 struct executor {
-	struct instance		*inst;		/* NULL: orphan, being dropped */
+	struct pool_walkin	*w;		/* NULL: orphan, being dropped */
 	enum ex_state		 state;
 	struct bufferevent	*bev;
 	int			 pidfd;
@@ -97,7 +112,8 @@ static size_t			 p_live;
 static TAILQ_HEAD(, executor)	 p_idle = TAILQ_HEAD_INITIALIZER(p_idle);
 static TAILQ_HEAD(, executor)	 p_spawning = TAILQ_HEAD_INITIALIZER(p_spawning);
 static TAILQ_HEAD(, executor)	 p_all = TAILQ_HEAD_INITIALIZER(p_all);
-static TAILQ_HEAD(, instance)	 p_waiters = TAILQ_HEAD_INITIALIZER(p_waiters);
+static TAILQ_HEAD(, pool_walkin) p_waiters = TAILQ_HEAD_INITIALIZER(p_waiters);
+static TAILQ_HEAD(, pool_walkin) p_walkins = TAILQ_HEAD_INITIALIZER(p_walkins);
 
 /* DELETE /session: removals the spawner will confirm (SPAWN_F_REPLY).
  * The walk-in's live entry is gone by then; what uncounting it needs is
@@ -112,16 +128,59 @@ struct removal {
 };
 static TAILQ_HEAD(, removal)	 p_removals = TAILQ_HEAD_INITIALIZER(p_removals);
 
-static void	inst_kick(struct instance *inst);
-static void	inst_settle(struct instance *inst);
+static void	walkin_kick(struct pool_walkin *w);
+static void	walkin_settle(struct pool_walkin *w);
 static void	slots_kick(void);
 
-static void
-arm(struct event *ev, int64_t ms)
-{
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000) };
+/* ---- walk-ins ---- */
 
-	evtimer_add(ev, &tv);
+/* inst's pool state, made if it has none. */
+static struct pool_walkin *
+walkin_get(struct instance *inst)
+{
+	struct pool_walkin *w = inst->pool;
+
+	if (w != NULL)
+		return w;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		fatal("calloc");
+	w->inst = inst;
+	TAILQ_INIT(&w->jobs);
+	TAILQ_INSERT_TAIL(&p_walkins, w, all);
+	inst->pool = w;
+	return w;
+}
+
+static void
+walkin_unwait(struct pool_walkin *w)
+{
+	if (w->waiting) {
+		TAILQ_REMOVE(&p_waiters, w, wait_entry);
+		w->waiting = 0;
+	}
+}
+
+/* Free w (no executor, no job left); its live entry is the caller's to
+ * release or remove next. */
+static void
+walkin_free(struct pool_walkin *w)
+{
+	walkin_unwait(w);
+	TAILQ_REMOVE(&p_walkins, w, all);
+	w->inst->pool = NULL;
+	free(w);
+}
+
+/* Release w's live entry once nothing in the pool refers to it. */
+static void
+walkin_settle(struct pool_walkin *w)
+{
+	struct instance *inst = w->inst;
+
+	if (w->ex == NULL && TAILQ_EMPTY(&w->jobs) && !w->waiting) {
+		walkin_free(w);
+		registry_release(inst);
+	}
 }
 
 /* ---- jobs ---- */
@@ -130,7 +189,7 @@ static void
 job_finish(struct job *j, int status, const char *msg_or_body, size_t len,
     int is_body)
 {
-	struct instance *inst = j->inst;
+	struct instance *inst = j->w->inst;
 	struct buf b;
 
 	buf_init(&b);
@@ -155,39 +214,37 @@ static void	job_timeout_cb(evutil_socket_t, short, void *);
 static void
 job_arm_wait(struct job *j)
 {
-	int64_t wait = BOUNDS_QUEUE_WAIT_MS + (j->inst->ex ?
+	int64_t wait = BOUNDS_QUEUE_WAIT_MS + (j->w->ex ?
 	    p_cfg->query_timeout_ms + BOUNDS_KILL_GRACE_MS : 0);
 
 	j->timer = evtimer_new(p_base, job_timeout_cb, j);
-	arm(j->timer, wait);
+	timer_arm_ms(j->timer, wait);
 }
 
 static void
 job_unqueue(struct job *j)
 {
-	struct instance *inst = j->inst;
+	struct pool_walkin *w = j->w;
 
-	TAILQ_REMOVE(&inst->jobs, j, entry);
-	inst->njobs--;
-	if (inst->njobs == 0 && inst->waiting) {
-		TAILQ_REMOVE(&p_waiters, inst, wait_entry);
-		inst->waiting = 0;
-	}
+	TAILQ_REMOVE(&w->jobs, j, entry);
+	w->njobs--;
+	if (w->njobs == 0)
+		walkin_unwait(w);
 }
 
 static void
 job_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct job *j = arg;
-	struct instance *inst = j->inst;
-	int create = j->create;		/* then inst goes with the job */
+	struct pool_walkin *w = j->w;
+	int create = j->create;		/* then w goes with the job */
 
 	(void)fd;
 	(void)what;
 	job_unqueue(j);
 	job_finish(j, 503, "server busy", 0, 0);
 	if (!create)
-		inst_settle(inst);
+		walkin_settle(w);
 }
 
 /* ---- executors ---- */
@@ -199,10 +256,15 @@ ex_free(struct executor *ex)
 		TAILQ_REMOVE(&p_idle, ex, lru);
 	else if (ex->state == EX_SPAWNING)
 		TAILQ_REMOVE(&p_spawning, ex, spawning);
-	if (ex->inst && ex->inst->ex == ex)
-		ex->inst->ex = NULL;
-	if (ex->bev)
-		bufferevent_free(ex->bev);	/* closes: executor exits */
+	if (ex->w && ex->w->ex == ex)
+		ex->w->ex = NULL;
+	if (ex->bev) {
+		/* bufferevent_free closes the socket from the loop, which
+		 * at shutdown has stopped: shut it down now, so the executor
+		 * sees EOF (rolls back, exits) whatever the loop does. */
+		shutdown(bufferevent_getfd(ex->bev), SHUT_RDWR);
+		bufferevent_free(ex->bev);
+	}
 	if (ex->pidfd != -1)
 		close(ex->pidfd);
 	event_free(ex->timer);
@@ -224,14 +286,14 @@ ex_kill(struct executor *ex)
 static void
 ex_requeue(struct executor *ex)
 {
-	struct instance *inst = ex->inst;
+	struct pool_walkin *w = ex->w;
 	struct job *j;
 
 	while ((j = TAILQ_LAST(&ex->run, job_run)) != NULL) {
 		TAILQ_REMOVE(&ex->run, j, entry);
 		ex->nrun--;
-		TAILQ_INSERT_HEAD(&inst->jobs, j, entry);
-		inst->njobs++;
+		TAILQ_INSERT_HEAD(&w->jobs, j, entry);
+		w->njobs++;
 		job_arm_wait(j);
 	}
 }
@@ -254,19 +316,19 @@ ex_pop(struct executor *ex)
 static void
 ex_fail(struct executor *ex, int status, const char *msg)
 {
-	struct instance *inst = ex->inst;
+	struct pool_walkin *w = ex->w;
 	struct job *j = ex_pop(ex);
-	int removed = j && j->create;	/* a failed create removes inst */
+	int removed = j && j->create;	/* a failed create removes w */
 
-	if (inst)
+	if (w)
 		ex_requeue(ex);
 	ex_kill(ex);
 	ex_free(ex);
 	if (j)
 		job_finish(j, status, msg, 0, 0);
-	if (inst && !removed) {
-		inst_kick(inst);
-		inst_settle(inst);
+	if (w && !removed) {
+		walkin_kick(w);
+		walkin_settle(w);
 	}
 	slots_kick();
 }
@@ -279,12 +341,12 @@ ex_fail(struct executor *ex, int status, const char *msg)
 static void
 ex_spawn_failed(struct executor *ex, int err)
 {
-	struct instance *inst = ex->inst;
+	struct pool_walkin *w = ex->w;
 	struct job *j;
 	int create = 0;
 
 	ex_free(ex);
-	while (inst && (j = TAILQ_FIRST(&inst->jobs)) != NULL) {
+	while (w && (j = TAILQ_FIRST(&w->jobs)) != NULL) {
 		create = j->create;
 		job_unqueue(j);
 		if (!create && err == ENOENT)
@@ -292,10 +354,10 @@ ex_spawn_failed(struct executor *ex, int err)
 		else
 			job_finish(j, 500, "internal error", 0, 0);
 		if (create)
-			break;			/* inst is gone */
+			break;			/* w is gone */
 	}
-	if (inst && !create)
-		inst_settle(inst);
+	if (w && !create)
+		walkin_settle(w);
 	slots_kick();
 }
 
@@ -304,7 +366,7 @@ ex_make_idle(struct executor *ex)
 {
 	ex->state = EX_IDLE;
 	TAILQ_INSERT_TAIL(&p_idle, ex, lru);
-	arm(ex->timer, p_cfg->idle_timeout_ms);
+	timer_arm_ms(ex->timer, p_cfg->idle_timeout_ms);
 }
 
 /*
@@ -347,19 +409,19 @@ ex_send(struct executor *ex, const struct ipc_hdr *h, const char *p,
 static void
 ex_arm_deadline(struct executor *ex)
 {
-	arm(ex->timer, p_cfg->query_timeout_ms + BOUNDS_KILL_GRACE_MS);
+	timer_arm_ms(ex->timer, p_cfg->query_timeout_ms + BOUNDS_KILL_GRACE_MS);
 }
 
 /* Send queued jobs until BOUNDS_PIPELINE are in flight. */
 static void
 ex_dispatch(struct executor *ex)
 {
-	struct instance *inst = ex->inst;
+	struct pool_walkin *w = ex->w;
 	struct ipc_hdr h;
 	struct job *j;
 
 	while (ex->nrun < BOUNDS_PIPELINE &&
-	    (j = TAILQ_FIRST(&inst->jobs)) != NULL) {
+	    (j = TAILQ_FIRST(&w->jobs)) != NULL) {
 		job_unqueue(j);
 		if (j->timer) {
 			event_free(j->timer);
@@ -385,17 +447,17 @@ static void
 ex_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct executor *ex = arg;
-	struct instance *inst;
+	struct pool_walkin *w;
 
 	(void)fd;
 	(void)what;
 	if (ex->state == EX_BUSY)
 		ex_fail(ex, 408, "query timeout");
 	else if (ex->state == EX_IDLE) {
-		inst = ex->inst;
+		w = ex->w;
 		ex_free(ex);			/* idle timeout */
-		if (inst)
-			inst_settle(inst);
+		if (w)
+			walkin_settle(w);
 		slots_kick();
 	}
 }
@@ -409,7 +471,7 @@ static int
 ex_result(struct executor *ex, const struct ipc_hdr *h)
 {
 	struct evbuffer *in = bufferevent_get_input(ex->bev);
-	struct instance *inst = ex->inst;
+	struct pool_walkin *w = ex->w;
 	struct job *j = ex_pop(ex);
 	int removed = j->create && h->status != 200;
 	char *body;
@@ -424,13 +486,13 @@ ex_result(struct executor *ex, const struct ipc_hdr *h)
 	}
 	ex->pinned = 1;
 	job_finish(j, h->status, body ? body : "", h->len, 1);
-	if (removed) {				/* ex went with inst */
+	if (removed) {				/* ex went with w */
 		slots_kick();
 		return -1;
 	}
 	ex->pinned = 0;
 	evbuffer_drain(in, h->len);
-	if (!TAILQ_EMPTY(&inst->jobs))
+	if (!TAILQ_EMPTY(&w->jobs))
 		ex_dispatch(ex);
 	else if (ex->nrun == 0) {
 		slots_kick();
@@ -443,9 +505,9 @@ ex_result(struct executor *ex, const struct ipc_hdr *h)
 static const char *
 ex_name(const struct executor *ex, char buf[37])
 {
-	if (ex->inst == NULL)
+	if (ex->w == NULL)
 		return "-";
-	token_id_str(ex->inst->id, buf);
+	token_id_str(ex->w->inst->id, buf);
 	return buf;
 }
 
@@ -496,14 +558,14 @@ ex_event_cb(struct bufferevent *bev, short what, void *arg)
 /* ---- spawner ---- */
 
 static void
-spawn_for(struct instance *inst, int create)
+spawn_for(struct pool_walkin *w, int create)
 {
 	struct spawn_msg m;
 	struct executor *ex;
 
 	if ((ex = calloc(1, sizeof(*ex))) == NULL)
 		fatal("calloc");
-	ex->inst = inst;
+	ex->w = w;
 	ex->state = EX_SPAWNING;
 	TAILQ_INIT(&ex->run);
 	ex->pidfd = -1;
@@ -511,18 +573,19 @@ spawn_for(struct instance *inst, int create)
 	ex->timer = evtimer_new(p_base, ex_timer_cb, ex);
 	TAILQ_INSERT_TAIL(&p_spawning, ex, spawning);
 	TAILQ_INSERT_TAIL(&p_all, ex, all);
-	inst->ex = ex;
+	w->ex = ex;
 	p_live++;
 	memset(&m, 0, sizeof(m));
 	m.magic = IPC_MAGIC;
 	m.type = SPAWN_EXEC;
 	m.seq = ex->seq;
 	m.flags = create ? SPAWN_F_CREATE : 0;
-	memcpy(m.id, inst->id, TOKEN_ID_BYTES);
-	m.created = inst->created;
-	m.expires = inst->expires;	/* names its bucket directory */
+	memcpy(m.id, w->inst->id, TOKEN_ID_BYTES);
+	m.created = w->inst->created;
+	m.expires = w->inst->expires;	/* names its bucket directory */
 	if (create)			/* the meta's owner (registry_load) */
-		snprintf(m.owner_ip, sizeof(m.owner_ip), "%s", inst->owner_ip);
+		snprintf(m.owner_ip, sizeof(m.owner_ip), "%s",
+		    w->inst->owner_ip);
 	spawnlink_send(&m);
 }
 
@@ -576,24 +639,24 @@ spawned(struct spawn_msg *m, int *fds, int nfds)
 	bufferevent_setcb(ex->bev, ex_read_cb, NULL, ex_event_cb, ex);
 	bufferevent_enable(ex->bev, EV_READ | EV_WRITE);
 	ex_make_idle(ex);
-	if (ex->inst == NULL) {		/* walk-in removed meanwhile */
+	if (ex->w == NULL) {		/* walk-in removed meanwhile */
 		ex_kill(ex);
 		ex_free(ex);
 		slots_kick();
 		return;
 	}
-	if (!TAILQ_EMPTY(&ex->inst->jobs))
+	if (!TAILQ_EMPTY(&ex->w->jobs))
 		ex_dispatch(ex);
 }
 
 /* ---- scheduling ---- */
 
-/* Take a pool slot for inst: a free one, or the LRU idle executor's. */
+/* Take a pool slot: a free one, or the LRU idle executor's. */
 static int
 slot_take(void)
 {
 	struct executor *victim;
-	struct instance *inst;
+	struct pool_walkin *w;
 
 	if (p_live < (size_t)p_cfg->pool_size)
 		return 0;
@@ -602,40 +665,29 @@ slot_take(void)
 			break;
 	if (victim == NULL)
 		return -1;
-	inst = victim->inst;
+	w = victim->w;
 	ex_free(victim);			/* evicted: it rolls back, exits */
-	if (inst)
-		inst_settle(inst);		/* idle: no jobs, not waiting */
+	if (w)
+		walkin_settle(w);		/* idle: no jobs, not waiting */
 	return 0;
 }
 
-/* Release inst's live entry once nothing in the pool refers to it. */
 static void
-inst_settle(struct instance *inst)
+walkin_kick(struct pool_walkin *w)
 {
-	if (inst->ex == NULL && TAILQ_EMPTY(&inst->jobs) && !inst->waiting)
-		registry_release(inst);
-}
-
-static void
-inst_kick(struct instance *inst)
-{
-	if (TAILQ_EMPTY(&inst->jobs))
+	if (TAILQ_EMPTY(&w->jobs))
 		return;
-	if (inst->ex != NULL) {
-		if (inst->ex->state != EX_SPAWNING)
-			ex_dispatch(inst->ex);	/* up to BOUNDS_PIPELINE */
+	if (w->ex != NULL) {
+		if (w->ex->state != EX_SPAWNING)
+			ex_dispatch(w->ex);	/* up to BOUNDS_PIPELINE */
 		return;
 	}
 	if (slot_take() == 0) {
-		if (inst->waiting) {
-			TAILQ_REMOVE(&p_waiters, inst, wait_entry);
-			inst->waiting = 0;
-		}
-		spawn_for(inst, TAILQ_FIRST(&inst->jobs)->create);
-	} else if (!inst->waiting) {
-		TAILQ_INSERT_TAIL(&p_waiters, inst, wait_entry);
-		inst->waiting = 1;
+		walkin_unwait(w);
+		spawn_for(w, TAILQ_FIRST(&w->jobs)->create);
+	} else if (!w->waiting) {
+		TAILQ_INSERT_TAIL(&p_waiters, w, wait_entry);
+		w->waiting = 1;
 	}
 }
 
@@ -643,13 +695,13 @@ inst_kick(struct instance *inst)
 static void
 slots_kick(void)
 {
-	struct instance *inst;
+	struct pool_walkin *w;
 
-	while ((inst = TAILQ_FIRST(&p_waiters)) != NULL) {
+	while ((w = TAILQ_FIRST(&p_waiters)) != NULL) {
 		if (p_live >= (size_t)p_cfg->pool_size && TAILQ_EMPTY(&p_idle))
 			return;		/* slot_take also skips a pinned one */
-		inst_kick(inst);
-		if (inst->waiting)
+		walkin_kick(w);
+		if (w->waiting)
 			return;
 	}
 }
@@ -658,23 +710,24 @@ void
 pool_submit(struct instance *inst, struct http_req *req, const void *job,
     size_t len, int create)
 {
+	struct pool_walkin *w = walkin_get(inst);
 	struct job *j;
 
 	if ((j = calloc(1, sizeof(*j) + len)) == NULL)
 		fatal("calloc");
 	j->req = req;
-	j->inst = inst;
+	j->w = w;
 	j->create = create;
 	j->len = len;
 	memcpy(j->payload, job, len);
-	if (inst->njobs >= BOUNDS_QUEUE_PER_WALKIN) {
+	if (w->njobs >= BOUNDS_QUEUE_PER_WALKIN) {
 		job_finish(j, 503, "server busy", 0, 0);
 		return;
 	}
 	job_arm_wait(j);
-	TAILQ_INSERT_TAIL(&inst->jobs, j, entry);
-	inst->njobs++;
-	inst_kick(inst);
+	TAILQ_INSERT_TAIL(&w->jobs, j, entry);
+	w->njobs++;
+	walkin_kick(w);
 }
 
 static void
@@ -703,30 +756,54 @@ pool_remove_bucket(int64_t expires)
 	remove_msg(SPAWN_REMOVE_BUCKET, expires, NULL);
 }
 
-/* Stop serving inst: kill its executor, answer its queue 404. */
-static void
-inst_stop(struct instance *inst)
+/*
+ * Stop serving w's walk-in: its executor goes (killed, unless it is
+ * still SPAWNING: then freed when the spawner answers, or at shutdown),
+ * each of its jobs, in flight or queued, is answered `status`. Each is
+ * answered as not the create, since what becomes of the walk-in is the
+ * caller's to decide: returns 1 if one of them was its create, else 0.
+ * w stays, with no executor and no job, for the caller to free.
+ */
+static int
+walkin_stop(struct pool_walkin *w, int status, const char *msg)
 {
-	struct executor *ex = inst->ex;
+	struct executor *ex = w->ex;
 	struct job *j;
+	int create = 0;
 
+	walkin_unwait(w);
 	if (ex != NULL) {
-		inst->ex = NULL;
-		ex->inst = NULL;
+		w->ex = NULL;
+		ex->w = NULL;
 		if (ex->state != EX_SPAWNING) {
 			ex_kill(ex);
 			while ((j = ex_pop(ex)) != NULL) {
-				j->create = 0;	/* inst goes here, not there */
-				job_finish(j, 404, "instance not found", 0, 0);
+				create |= j->create;
+				j->create = 0;
+				job_finish(j, status, msg, 0, 0);
 			}
 			ex_free(ex);
 		}
-		/* SPAWNING: freed when the spawner answers. */
 	}
-	while ((j = TAILQ_FIRST(&inst->jobs)) != NULL) {
+	while ((j = TAILQ_FIRST(&w->jobs)) != NULL) {
 		job_unqueue(j);
+		create |= j->create;
 		j->create = 0;
-		job_finish(j, 404, "instance not found", 0, 0);
+		job_finish(j, status, msg, 0, 0);
+	}
+	return create;
+}
+
+/* Stop serving inst (404 to what waits) and free its pool state; its
+ * live entry is the caller's to release or remove next. */
+static void
+inst_stop(struct instance *inst)
+{
+	struct pool_walkin *w = inst->pool;
+
+	if (w != NULL) {
+		walkin_stop(w, 404, "instance not found");
+		walkin_free(w);
 	}
 }
 
@@ -784,32 +861,38 @@ pool_live(void)
 void
 pool_shutdown(void)
 {
+	struct pool_walkin *w;
+	struct instance *inst;
 	struct executor *ex;
 	struct removal *r;
-	struct job *j;
 
-	/* Closing the sockets makes each executor roll back and exit;
-	 * a busy one is killed. Its request is answered 503 into the
-	 * connection's buffer, which is never sent (the loop has stopped):
-	 * http_server_free then frees the connection with nothing pointing
-	 * at the freed request (tests/soak/leak.py). */
-	while ((ex = TAILQ_FIRST(&p_all)) != NULL) {
-		if (ex->nrun > 0)
-			ex_kill(ex);
-		while ((j = ex_pop(ex)) != NULL)
-			job_finish(j, 503, "server busy", 0, 0);
-		if (ex->state == EX_SPAWNING)
-			TAILQ_REMOVE(&p_spawning, ex, spawning);
-		ex->state = EX_BUSY;		/* off every list but p_all */
-		/* bufferevent_free defers the close to the loop, which has
-		 * stopped: shut the socket down so the executor sees EOF. */
-		if (ex->bev)
-			shutdown(bufferevent_getfd(ex->bev), SHUT_RDWR);
-		if (ex->inst)
-			ex->inst->ex = NULL;
-		ex->inst = NULL;
+	/* Idle executors are closed: each sees EOF, rolls back and exits. */
+	while ((ex = TAILQ_FIRST(&p_idle)) != NULL) {
+		w = ex->w;
 		ex_free(ex);
+		if (w)
+			walkin_settle(w);
 	}
+	/* Every walk-in still served: its busy executor is killed, each of
+	 * its jobs, in flight or queued, answered 503 into its connection's
+	 * buffer, which is never sent (the loop has stopped); http_server_free
+	 * then frees the connection with nothing pointing at the freed
+	 * request (tests/soak/leak.py). A create cut short leaves nothing,
+	 * as any failed create. */
+	while ((w = TAILQ_FIRST(&p_walkins)) != NULL) {
+		inst = w->inst;
+		if (walkin_stop(w, 503, "server busy")) {
+			walkin_free(w);
+			pool_remove_dir(inst->expires, inst->id);
+			registry_remove(inst);
+		} else {
+			walkin_free(w);
+			registry_release(inst);
+		}
+	}
+	/* Left: executors still SPAWNING for walk-ins gone. */
+	while ((ex = TAILQ_FIRST(&p_all)) != NULL)
+		ex_free(ex);
 	/* Removals still queued: handed over, waiting if need be. Those
 	 * a DELETE waits for are answered now (as the jobs above). */
 	spawnlink_close();

@@ -289,7 +289,6 @@ live_new(const uint8_t id[TOKEN_ID_BYTES], int64_t created, int64_t expires)
 	i->created = created;
 	i->expires = expires;
 	i->owner_ip = "";
-	TAILQ_INIT(&i->jobs);
 	k = inst_hash(id) % inst_cap;
 	i->hnext = inst_tab[k];
 	inst_tab[k] = i;
@@ -334,6 +333,8 @@ registry_release(struct instance *inst)
 {
 	struct instance **pp = &inst_tab[inst_hash(inst->id) % inst_cap];
 
+	if (inst->pool != NULL)
+		fatalx("registry_release: the pool still holds the entry");
 	while (*pp && *pp != inst)
 		pp = &(*pp)->hnext;
 	if (*pp == NULL)

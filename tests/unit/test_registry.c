@@ -118,9 +118,7 @@ test_add_get_release(void)
 	CHECK_INT(ia->created, T_CREATED);
 	CHECK_INT(ia->expires, T_CREATED + T_TTL);
 	CHECK_STR(ia->owner_ip, "192.0.2.1");
-	CHECK(ia->ex == NULL);
-	CHECK(TAILQ_EMPTY(&ia->jobs));
-	CHECK_INT(ia->njobs, 0);
+	CHECK(ia->pool == NULL);
 	/* get: the live entry itself, or NULL for another expiry. */
 	CHECK(registry_get(a, T_CREATED + T_TTL) == ia);
 	CHECK(registry_get(a, T_CREATED + T_TTL + 1) == NULL);
