@@ -96,6 +96,12 @@
 #define BOUNDS_HTTP_REQUEST_MS	10000	/* first byte to full body (slowloris) */
 #define BOUNDS_HTTP_IDLE_MS	30000	/* keep-alive idle before close */
 #define BOUNDS_HTTP_MAX_CONNS	4096	/* open client connections */
+/* After a reply that closes the connection, input is drained this long
+ * so the close is a FIN, not a reset that can discard the reply. */
+#define BOUNDS_HTTP_LINGER_MS	1000
+/* accept(2) out of descriptors again within this long of the last time
+ * is the same episode, which is logged once. */
+#define BOUNDS_HTTP_STARVED_QUIET_MS	10000
 /* Descriptors the front end holds besides connections and executors
  * (2 each: socket, pidfd): listener, spawner link, stdio, log and key
  * directories, the day's access log, libevent's epoll and signal pipe;
@@ -164,6 +170,41 @@
  * messages: about a millisecond on ext4, the most a spawn waits behind
  * a bucket being removed (tests/blackbox: big_bucket_removal). */
 #define BOUNDS_SPAWNER_RM_BATCH	64
+
+/* ---- libSQL's Hrana over HTTP (src/hrana*.c, README) ---- */
+/* Body cap of POST /v2/pipeline and /v3/pipeline: a batch carries many
+ * statements (an ORM's migration), where /sql carries one. */
+#define BOUNDS_HRANA_BODY	(1024L * 1024)
+/* An open stream unused this long is dropped, its transaction rolled
+ * back with the walk-in's next Hrana job (and no later than its
+ * executor's exit, --idle-timeout after the last request). */
+#define BOUNDS_HRANA_IDLE_MS	60000
+/* Open streams per walk-in: each is an SQLite connection in the
+ * walk-in's executor (memory, file handles). */
+#define BOUNDS_HRANA_STREAMS	8
+/* Requests plus batch steps in one pipeline: each answer's counts and a
+ * short error fit outside the row budget (BOUNDS_REPLY_SLACK). */
+#define BOUNDS_HRANA_STMTS	500
+/* Nested not/and/or in a batch condition (recursion in both the front
+ * end's decoder and the executor). */
+#define BOUNDS_HRANA_COND_DEPTH	8
+/* JSON nesting of a pipeline body: body, requests, request, batch,
+ * steps, step, stmt, args, typed value is 9; conditions add two levels
+ * each. */
+#define BOUNDS_HRANA_JSON_DEPTH	28
+/* Stored SQL (store_sql): texts per stream, and bytes per walk-in over
+ * all its streams, in the front end's memory. @libsql/client keeps at
+ * most 30 (HTTP) or 100 (WebSocket). */
+#define BOUNDS_HRANA_SQL_COUNT	128
+#define BOUNDS_HRANA_SQL_BYTES	(256 * 1024)
+
+/* ---- MCP (src/mcp*.c) ---- */
+/* Messages in one JSON-RPC batch (2025-03-26 only): each may be a tool
+ * call waiting on an executor, run one after another. */
+#define BOUNDS_MCP_BATCH	16
+/* Nesting depth of a body: params.arguments.args[i] is a typed value
+ * object inside a batch, 6 levels; the rest is margin. */
+#define BOUNDS_MCP_JSON_DEPTH	12
 
 /* ---- housekeeping ---- */
 #define BOUNDS_SWEEP_INTERVAL_S	5	/* expired walk-ins gone within 5 s */

@@ -9,13 +9,10 @@
 
 struct http_req;
 
-/* Body cap of POST /v2/pipeline and /v3/pipeline: a batch carries many
- * statements (an ORM's migration), where /sql carries one. */
-#define HRANA_BODY_MAX		(1024 * 1024)
-/* An open stream unused this long is dropped, its transaction rolled
- * back with the walk-in's next Hrana job (and no later than its
- * executor's exit, --idle-timeout after the last request). */
-#define HRANA_IDLE_MS		60000
+#include "bounds.h"
+
+#define HRANA_BODY_MAX		BOUNDS_HRANA_BODY	/* bounds.h */
+#define HRANA_IDLE_MS		BOUNDS_HRANA_IDLE_MS
 
 void	hrana_pipeline_post(struct http_req *req);	/* POST /v2|3/pipeline */
 void	hrana_version_get(struct http_req *req);	/* GET /v2, /v3 */

@@ -8,6 +8,8 @@
 #ifndef WALKIND_HRANADEC_H
 #define WALKIND_HRANADEC_H
 
+#include "bounds.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,14 +20,14 @@ struct cJSON;
 /* JSON nesting of a pipeline body: body, requests, request, batch,
  * steps, step, stmt, args, typed value is 9; conditions add two levels
  * each (HRANA_COND_DEPTH of them fit). */
-#define HRANADEC_JSON_DEPTH	28
+#define HRANADEC_JSON_DEPTH	BOUNDS_HRANA_JSON_DEPTH	/* bounds.h */
 /* Stored SQL (store_sql): texts per stream, and bytes per walk-in over
  * all its streams (a one-shot pipeline has a store of its own with the
  * same bounds, freed with the request). @libsql/client keeps at most 30
  * (HTTP) or 100 (WebSocket); the bytes bound the front end's memory:
  * 8 streams of a walk-in share them. */
-#define HRANADEC_SQL_COUNT	128
-#define HRANADEC_SQL_BYTES	(256 * 1024)
+#define HRANADEC_SQL_COUNT	BOUNDS_HRANA_SQL_COUNT	/* bounds.h */
+#define HRANADEC_SQL_BYTES	BOUNDS_HRANA_SQL_BYTES
 
 struct hranadec_sql {
 	int32_t	 id;

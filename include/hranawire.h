@@ -34,13 +34,15 @@
 #ifndef WALKIND_HRANAWIRE_H
 #define WALKIND_HRANAWIRE_H
 
+#include "bounds.h"
+
 #define HRANA_WIRE_VERSION	1
 
 /* Slot 0 is the executor's main connection (/sql, /session); slot 1
  * serves streams opened and closed within one pipeline, one at a time
  * (the executor runs one job at a time); 2.. are open streams. */
 #define HRANA_SLOT_ONESHOT	1
-#define HRANA_STREAMS		8	/* open streams per walk-in */
+#define HRANA_STREAMS		BOUNDS_HRANA_STREAMS	/* bounds.h */
 #define HRANA_SLOT_MAX		(1 + HRANA_STREAMS)
 
 enum hrana_wire_op {
@@ -72,11 +74,8 @@ enum hrana_wire_cond {
 	HRANA_COND_AUTOCOMMIT = 6
 };
 
-#define HRANA_COND_DEPTH	8	/* nested not/and/or */
-/* Requests plus batch steps in one
- * pipeline: each answer's counts and a short error fit outside the row
- * budget (BOUNDS_REPLY_SLACK), see hranaexec.c. */
-#define HRANA_MAX_STMTS		500
+#define HRANA_COND_DEPTH	BOUNDS_HRANA_COND_DEPTH	/* bounds.h */
+#define HRANA_MAX_STMTS		BOUNDS_HRANA_STMTS	/* bounds.h */
 /* Error messages in a reply are cut to this many bytes: a pipeline of
  * HRANA_MAX_STMTS failures stays within the reply cap. */
 #define HRANA_ERR_MAX		200

@@ -21,6 +21,8 @@
 #ifndef WALKIND_MCP_RPC_H
 #define WALKIND_MCP_RPC_H
 
+#include "bounds.h"
+
 #include <stddef.h>
 
 #include "buf.h"
@@ -33,13 +35,8 @@ struct cJSON;
 #define MCP_RPC_INVALID_PARAMS	(-32602)
 #define MCP_RPC_INTERNAL_ERROR	(-32603)
 
-/* Messages in one batch: each may be a tool call waiting on an
- * executor, and they run one after another within one HTTP request's
- * deadline-free life, so a few are plenty. */
-#define MCP_RPC_BATCH_MAX	16
-/* Nesting depth of a body: params.arguments.args[i] is a typed value
- * object inside a batch, 6 levels; the rest is margin. */
-#define MCP_RPC_DEPTH		12
+#define MCP_RPC_BATCH_MAX	BOUNDS_MCP_BATCH	/* bounds.h */
+#define MCP_RPC_DEPTH		BOUNDS_MCP_JSON_DEPTH	/* bounds.h */
 
 enum mcp_kind {
 	MCP_REQUEST,

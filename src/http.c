@@ -56,10 +56,8 @@
 #include "log.h"
 #include "timer.h"
 
-#define HTTP_LINGER_MS	1000
-/* accept(2) out of descriptors again within this long of the last time
- * is the same episode, which is logged once. */
-#define HTTP_STARVED_QUIET_MS	10000
+#define HTTP_LINGER_MS		BOUNDS_HTTP_LINGER_MS	/* bounds.h */
+#define HTTP_STARVED_QUIET_MS	BOUNDS_HTTP_STARVED_QUIET_MS
 
 enum conn_state { C_HEAD, C_BODY, C_BUSY, C_WRITE, C_LINGER };
 
