@@ -15,6 +15,8 @@
 struct config {
 	char	listen_host[256];	/* --listen HOST part, numeric or name */
 	int	listen_port;		/* --listen PORT part */
+	char	metrics_host[256];	/* --metrics-listen HOST part */
+	int	metrics_port;		/* --metrics-listen PORT; 0 = off */
 	char	data_dir[4096];		/* --data-dir, absolute after parsing */
 	int64_t	ttl_s;			/* --ttl */
 	int64_t	max_db_bytes;		/* --max-db-bytes */

@@ -15,10 +15,11 @@ struct cJSON;
  * Before lockdown: the event base, the pool on the spawner's control
  * socket `spawner_fd`, the registry restored from DATA/instances (the
  * front end's only read there), the HTTP server on the bound, listening
- * `listen_fd`, the sweeper and signal events. Fatal on failure.
+ * `listen_fd`, GET /metrics on `metrics_fd` (-1: none, metrics.h), the
+ * sweeper and signal events. Fatal on failure.
  */
-void	frontend_init(const struct config *cfg, int listen_fd, int spawner_fd,
-	    int spawner_pid);
+void	frontend_init(const struct config *cfg, int listen_fd, int metrics_fd,
+	    int spawner_fd, int spawner_pid);
 /* After lockdown: serve until SIGTERM or SIGINT. Returns the exit code. */
 int	frontend_run(void);
 

@@ -98,7 +98,8 @@ typedef int64_t (*http_body_limit_cb)(const struct http_req *req,
 
 struct http_opts {
 	int64_t		 max_body_bytes;
-	const char	*cors_origin;	/* borrowed, lives as the server */
+	const char	*cors_origin;	/* borrowed, lives as the server;
+					 * NULL: no CORS headers at all */
 	http_handler_cb	 handler;
 	http_done_cb	 done;
 	void		*arg;
@@ -109,6 +110,13 @@ struct http_opts {
 struct http_server *http_server_new(struct event_base *base, int fd,
 	    const struct http_opts *o);
 void	http_server_free(struct http_server *s);
+/*
+ * Graceful shutdown: close the listening socket (a new connection is
+ * refused, or waits in a socket the service manager holds), close idle
+ * keep-alive connections, and close every other one after its reply.
+ * http_server_conns then falls to 0 as requests in flight are answered.
+ */
+void	http_server_drain(struct http_server *s);
 size_t	http_server_conns(const struct http_server *s);
 /*
  * Cap the open client connections of every server at n (default

@@ -17,5 +17,11 @@ struct config;
  * Call before the sandbox is entered: binding needs socket(2) and bind(2).
  */
 int	listen_open(const struct config *cfg);
+/*
+ * The --metrics-listen socket (same properties, bound here even under
+ * socket activation), or -1 when the option is absent. Fatal on failure;
+ * call before the sandbox, as listen_open.
+ */
+int	listen_open_metrics(const struct config *cfg);
 
 #endif

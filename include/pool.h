@@ -57,6 +57,13 @@ void	pool_remove_dir(int64_t expires, const unsigned char *id);
 /* Ask the spawner to remove DATA/instances/<expires>/ and all in it. */
 void	pool_remove_bucket(int64_t expires);
 size_t	pool_live(void);
+/* What GET /metrics reports of the pool (metrics.c). */
+struct pool_stats {
+	size_t	idle, busy, spawning;	/* live executors by state */
+	size_t	queued;			/* jobs waiting in walk-in queues */
+	size_t	waiting;		/* walk-ins waiting for a slot */
+};
+void	pool_stats(struct pool_stats *st);
 /*
  * Shutdown, the loop stopped: close every executor (an idle one rolls
  * back and exits; a busy one is killed), answer every job in flight or

@@ -27,6 +27,8 @@ int	token_keys_load(const char *secrets_dir, int64_t now, char *err,
 /* Rotate if due (called periodically). Returns 0, or -1 on I/O failure. */
 int	token_keys_maybe_rotate(int64_t now);
 void	token_keys_free(void);
+/* The current key's creation time (unix seconds), -1 before loading. */
+int64_t	token_key_created(void);
 
 /*
  * Write the token for (id, expiry) into out (TOKEN_STR_MAX bytes): "wkn_"

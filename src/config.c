@@ -37,6 +37,7 @@ enum config_kind {
 	CONFIG_INT,		/* int64 field, digits only */
 	CONFIG_BYTES,		/* int64 field, digits and optional K/M/G */
 	CONFIG_LISTEN,
+	CONFIG_METRICS,		/* --metrics-listen: HOST:PORT, off if absent */
 	CONFIG_DIR,
 	CONFIG_ORIGIN,
 	CONFIG_USER,		/* a login name: [A-Za-z0-9_.-], 1..31 bytes */
@@ -66,6 +67,9 @@ struct config_opt {
 static const struct config_opt config_opts[] = {
 	{ "listen", CONFIG_LISTEN, FIELD(listen_host), 1, 65535, "HOST:PORT",
 	    "", "address to listen on; [IPv6]:PORT for IPv6" },
+	{ "metrics-listen", CONFIG_METRICS, FIELD(metrics_host), 1, 65535,
+	    "HOST:PORT", "", "serve GET /metrics (Prometheus) here, not "
+	    "on --listen's port" },
 	{ "data-dir", CONFIG_DIR, FIELD(data_dir), 0, 0, "DIR",
 	    "", "secrets, instances, logs; created if missing" },
 	{ "ttl", CONFIG_INT, FIELD(ttl_s), 1, BOUNDS_MAX_TTL_S, "SECONDS",
@@ -214,6 +218,7 @@ config_bad_value(const struct config_opt *o, const char *value)
 	log_escape(show, sizeof(show), value, strlen(value));
 	switch (o->kind) {
 	case CONFIG_LISTEN:
+	case CONFIG_METRICS:
 		fprintf(stderr, "walkind: invalid value for --%s: '%s' "
 		    "(expected HOST:PORT or [IPv6]:PORT, port 1..65535)\n",
 		    o->name, show);
@@ -324,8 +329,9 @@ config_host_ok(const char *h, size_t n, int bracketed)
 	return n > 0;
 }
 
+/* HOST:PORT or [IPv6]:PORT into host (hostsz bytes) and *port. */
 static int
-config_set_listen(struct config *cfg, const char *v)
+config_set_addr(char *hostbuf, size_t hostsz, int *portp, const char *v)
 {
 	const char *host = v, *colon, *rb;
 	size_t hlen;
@@ -340,14 +346,14 @@ config_set_listen(struct config *cfg, const char *v)
 	} else if ((colon = strchr(v, ':')) == NULL)
 		return -1;
 	hlen = (size_t)((bracketed ? colon - 1 : colon) - host);
-	if (hlen >= sizeof(cfg->listen_host) ||
+	if (hlen >= hostsz ||
 	    !config_host_ok(host, hlen, bracketed) ||
 	    config_number(colon + 1, 0, &port) == -1 ||
 	    port < 1 || port > 65535)
 		return -1;
-	memcpy(cfg->listen_host, host, hlen);
-	cfg->listen_host[hlen] = '\0';
-	cfg->listen_port = (int)port;
+	memcpy(hostbuf, host, hlen);
+	hostbuf[hlen] = '\0';
+	*portp = (int)port;
 	return 0;
 }
 
@@ -522,7 +528,12 @@ config_apply(struct config *cfg, const struct config_opt *o,
 		rc = config_set_number(cfg, o, value);
 		break;
 	case CONFIG_LISTEN:
-		rc = config_set_listen(cfg, value);
+		rc = config_set_addr(cfg->listen_host, sizeof(cfg->listen_host),
+		    &cfg->listen_port, value);
+		break;
+	case CONFIG_METRICS:
+		rc = config_set_addr(cfg->metrics_host,
+		    sizeof(cfg->metrics_host), &cfg->metrics_port, value);
 		break;
 	case CONFIG_ORIGIN:
 		rc = config_set_origin(cfg, o, value);
@@ -612,5 +623,12 @@ config_parse(struct config *cfg, int argc, char **argv,
 	}
 	if (config_set_data_dir(cfg, dir) == -1)
 		return CONFIG_ERROR;
+	/* Metrics are for the operator's scraper only: on the public port
+	 * they would be one more thing every caller can read. */
+	if (cfg->metrics_port != 0 && cfg->metrics_port == cfg->listen_port) {
+		fprintf(stderr, "walkind: --metrics-listen must not use "
+		    "--listen's port %d\n", cfg->listen_port);
+		return CONFIG_ERROR;
+	}
 	return CONFIG_OK;
 }

@@ -37,6 +37,7 @@
 #include "json.h"
 #include "keyword.h"
 #include "log.h"
+#include "metrics.h"
 #include "pool.h"
 #include "ratelimit.h"
 #include "registry.h"
@@ -177,18 +178,23 @@ create_check(struct http_req *req, int *retry)
 
 	if (fe_cfg->max_instances_per_ip > 0 && registry_ip_count(req->peer_ip)
 	    >= (size_t)fe_cfg->max_instances_per_ip) {
+		metrics_refusal(METRICS_REFUSE_IP_INSTANCES);
 		*retry = 60;
 		return 429;
 	}
 	*retry = BOUNDS_RETRY_AFTER_S;
-	if (registry_count() >= (size_t)fe_cfg->max_instances)
+	if (registry_count() >= (size_t)fe_cfg->max_instances) {
+		metrics_refusal(METRICS_REFUSE_MAX_INSTANCES);
 		return 503;
+	}
 	/* f_files is 0 where the file system has no inode limit. */
 	if (statvfs(fe_cfg->data_dir, &sv) == 0 &&
 	    ((uint64_t)sv.f_bavail * sv.f_frsize < BOUNDS_MIN_FREE_BYTES +
 	    (uint64_t)fe_cfg->max_db_bytes * 2 ||
-	    (sv.f_files > 0 && sv.f_favail < BOUNDS_MIN_FREE_INODES)))
+	    (sv.f_files > 0 && sv.f_favail < BOUNDS_MIN_FREE_INODES))) {
+		metrics_refusal(METRICS_REFUSE_DISK);
 		return 503;
+	}
 	if ((*retry = ratelimit_take(req->peer_ip, RATELIMIT_CREATE,
 	    clock_mono_ms())) > 0)
 		return 429;
@@ -299,12 +305,16 @@ frontend_pool_reply(struct http_req *req, struct instance *inst, int create,
 		    NULL);
 }
 
+static const char *route_label(const struct http_req *req);
+
 static void
 frontend_log(const struct http_req *req, int status, void *arg)
 {
 	struct accesslog_entry e;
 
 	(void)arg;
+	metrics_request(route_label(req), status,
+	    clock_mono_ms() - req->start_ms);
 	e.time_ms = clock_wall_ms();
 	e.source_ip = req->peer_ip;
 	e.instance_id = req->instance_id;
@@ -418,6 +428,18 @@ route_find(const struct http_req *req, const struct route **match)
 	return first;
 }
 
+/* The metrics label of req's route: the table's path, never the target
+ * (metrics.c bounds what a label may be). */
+static const char *
+route_label(const struct http_req *req)
+{
+	const struct route *r, *m;
+
+	if (req->target == NULL)
+		return "unparsed";	/* refused before its head was read */
+	return (r = route_find(req, &m)) != NULL ? r->path : "unmatched";
+}
+
 static void
 frontend_handle(struct http_req *req, void *arg)
 {
@@ -480,11 +502,13 @@ static void
 sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
 	int64_t now = clock_wall_s();
+	size_t before = registry_count();
 
 	(void)fd;
 	(void)what;
 	(void)arg;
 	registry_expired(now, sweep_one, sweep_bucket, NULL);
+	metrics_walkin(METRICS_WALKIN_EXPIRED, before - registry_count());
 	hrana_sweep(clock_mono_ms(), now);
 	ratelimit_expire(clock_mono_ms());
 	if (token_keys_maybe_rotate(now) == -1)
@@ -525,8 +549,8 @@ orphan_dir(int64_t expires, const uint8_t id[TOKEN_ID_BYTES], void *arg)
 static struct event	*fe_sweep, *fe_sigs[4];
 
 void
-frontend_init(const struct config *cfg, int listen_fd, int spawner_fd,
-    int spawner_pid)
+frontend_init(const struct config *cfg, int listen_fd, int metrics_fd,
+    int spawner_fd, int spawner_pid)
 {
 	struct http_opts ho = { cfg->max_body_bytes, cfg->cors_origin,
 	    frontend_handle, frontend_log, NULL, frontend_body_limit };
@@ -544,6 +568,7 @@ frontend_init(const struct config *cfg, int listen_fd, int spawner_fd,
 	log_info("%zu live walk-ins restored", registry_count());
 	ratelimit_init(cfg->rate_requests, cfg->rate_creates);
 	fe_http = http_server_new(fe_base, listen_fd, &ho);
+	metrics_serve(fe_base, metrics_fd, cfg);
 	fe_sweep = event_new(fe_base, -1, EV_PERSIST, sweep_cb, NULL);
 	timer_arm_ms(fe_sweep, BOUNDS_SWEEP_INTERVAL_S * 1000);
 	for (i = 0; i < 4; i++) {
@@ -566,6 +591,7 @@ frontend_run(void)
 	pool_shutdown();		/* closes executors, then the spawner */
 	waitpid(fe_spawner_pid, NULL, 0);
 	http_server_free(fe_http);
+	metrics_close();
 	for (i = 0; i < 4; i++)
 		event_free(fe_sigs[i]);
 	event_free(fe_sweep);

@@ -71,6 +71,7 @@ struct http_server {
 	int64_t			 starved_ms;	/* last EMFILE; 0 if none yet */
 	struct http_opts	 o;
 	size_t			 nconns;
+	int			 draining;	/* http_server_drain called */
 	LIST_HEAD(, http_conn)	 conns;		/* every open one, for _free */
 	struct evbuffer		*scratch;	/* a reply before it is sent */
 };
@@ -165,12 +166,13 @@ reply_head(struct evbuffer *out, const struct http_server *s, int status,
 	if (status != 204)
 		evbuffer_add_printf(out, "Content-Type: %s\r\n"
 		    "Content-Length: %zu\r\n", ctype, len);
-	evbuffer_add_printf(out, "Cache-Control: no-store\r\n"
-	    "Access-Control-Allow-Origin: %s\r\n"
-	    "Access-Control-Expose-Headers: X-Walkin-Session, X-Walkin-TTL, "
-	    "Mcp-Session-Id, "
-	    "Retry-After\r\n", s->o.cors_origin);
-	if (strcmp(s->o.cors_origin, "*") != 0)
+	evbuffer_add_printf(out, "Cache-Control: no-store\r\n");
+	if (s->o.cors_origin != NULL)
+		evbuffer_add_printf(out, "Access-Control-Allow-Origin: %s\r\n"
+		    "Access-Control-Expose-Headers: X-Walkin-Session, "
+		    "X-Walkin-TTL, Mcp-Session-Id, Retry-After\r\n",
+		    s->o.cors_origin);
+	if (s->o.cors_origin != NULL && strcmp(s->o.cors_origin, "*") != 0)
 		evbuffer_add_printf(out, "Vary: Origin\r\n");
 	for (i = 0; i < nextra; i++)
 		evbuffer_add_printf(out, "%s: %s\r\n", extra[i].name,
@@ -537,7 +539,8 @@ conn_head(struct http_conn *c, size_t hlen)
 		conn_fail(c, rc, status_msg(rc));
 		return;
 	}
-	c->close_after = hi.conn_close || (hi.http10 && !hi.conn_keepalive);
+	c->close_after = hi.conn_close || (hi.http10 && !hi.conn_keepalive) ||
+	    c->srv->draining;
 	c->keepalive_10 = hi.http10 && hi.conn_keepalive && !hi.conn_close;
 	if (hi.chunked || (!hi.has_cl && strcmp(r->method, "POST") == 0)) {
 		conn_fail(c, 411, status_msg(411));
@@ -859,7 +862,8 @@ accept_resume_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	evconnlistener_enable(s->lev);
+	if (s->lev != NULL)
+		evconnlistener_enable(s->lev);
 }
 
 void
@@ -897,10 +901,30 @@ http_server_free(struct http_server *s)
 	 * request the pool dropped (pool_shutdown). */
 	while (!LIST_EMPTY(&s->conns))
 		conn_free(LIST_FIRST(&s->conns));
-	evconnlistener_free(s->lev);
+	if (s->lev != NULL)
+		evconnlistener_free(s->lev);
 	event_free(s->resume);
 	evbuffer_free(s->scratch);
 	free(s);
+}
+
+void
+http_server_drain(struct http_server *s)
+{
+	struct http_conn *c, *next;
+
+	if (s->lev != NULL)
+		evconnlistener_free(s->lev);	/* closes the socket */
+	s->lev = NULL;
+	evtimer_del(s->resume);
+	s->draining = 1;
+	for (c = LIST_FIRST(&s->conns); c != NULL; c = next) {
+		next = LIST_NEXT(c, entry);
+		if (c->state == C_HEAD && c->req_start == 0)
+			conn_free(c);		/* idle keep-alive */
+		else
+			c->close_after = 1;
+	}
 }
 
 size_t

@@ -14,6 +14,10 @@
  *    mistake and stops startup with one line.
  *  - Otherwise --listen is resolved and bound here.
  *
+ * The metrics listener (--metrics-listen) is always bound here, socket
+ * activation or not: it is a second, operator-only socket that the
+ * public one never serves.
+ *
  * A LISTEN_PID that is not ours means the variables were meant for
  * another process (an ancestor's leftovers) and fd 3 is not ours to take.
  * Honoured variables are removed from the environment, as sd_listen_fds
@@ -109,9 +113,10 @@ listen_take_passed(void)
 	return fd;
 }
 
-/* Resolve --listen and bind the first address that works. */
+/* Resolve host:port (option `opt`) and bind the first address that
+ * works. */
 static int
-listen_bind(const struct config *cfg)
+listen_bind(const char *opt, const char *host, int portnum)
 {
 	struct addrinfo hints, *res, *ai;
 	char port[8];
@@ -121,9 +126,9 @@ listen_bind(const struct config *cfg)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE;
-	snprintf(port, sizeof(port), "%d", cfg->listen_port);
-	if ((rc = getaddrinfo(cfg->listen_host, port, &hints, &res)) != 0)
-		fatalx("--listen %s: %s", cfg->listen_host, gai_strerror(rc));
+	snprintf(port, sizeof(port), "%d", portnum);
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
+		fatalx("--%s %s: %s", opt, host, gai_strerror(rc));
 	for (ai = res; ai; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, ai->ai_protocol);
@@ -138,9 +143,8 @@ listen_bind(const struct config *cfg)
 	}
 	freeaddrinfo(res);
 	if (fd == -1)
-		fatal("cannot listen on %s:%d", cfg->listen_host,
-		    cfg->listen_port);
-	listen_log_addr(fd, "");
+		fatal("cannot listen on %s:%d (--%s)", host, portnum, opt);
+	listen_log_addr(fd, strcmp(opt, "listen") == 0 ? "" : " (metrics)");
 	return fd;
 }
 
@@ -149,5 +153,14 @@ listen_open(const struct config *cfg)
 {
 	if (listen_activated())
 		return listen_take_passed();
-	return listen_bind(cfg);
+	return listen_bind("listen", cfg->listen_host, cfg->listen_port);
+}
+
+int
+listen_open_metrics(const struct config *cfg)
+{
+	if (cfg->metrics_port == 0)
+		return -1;
+	return listen_bind("metrics-listen", cfg->metrics_host,
+	    cfg->metrics_port);
 }

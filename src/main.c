@@ -7,7 +7,8 @@
  *     fit the connection cap to RLIMIT_NOFILE (or refuse to start)
  *  3. create DATA/{instances,logs,secrets} (0700)
  *  4. bind the listening socket, or take it from the service manager
- *     (listen.h): before dropping root, so a port below 1024 works
+ *     (listen.h), and the metrics socket if asked: before dropping
+ *     root, so a port below 1024 works
  *  5. started as root: chown DATA to --user and become that user, for
  *     every process from here on
  *  6. fork the spawner: before any thread, key or large allocation
@@ -122,7 +123,7 @@ main(int argc, char **argv)
 	static struct config cfg;
 	struct sandbox_params sp = { &cfg, NULL, -1 };
 	char path[4200], err[256];
-	int spawner_fd, listen_fd;
+	int spawner_fd, listen_fd, metrics_fd;
 	pid_t spawner_pid;
 
 	switch (config_parse(&cfg, argc, argv, DEFAULT_DATA_DIR)) {
@@ -151,6 +152,7 @@ main(int argc, char **argv)
 	tzset();
 	make_data_dirs(cfg.data_dir);
 	listen_fd = listen_open(&cfg);
+	metrics_fd = listen_open_metrics(&cfg);
 	sandbox_drop_root(&cfg);
 	make_data_dirs(cfg.data_dir);	/* again, as the service user */
 	spawner_fd = spawner_start(&cfg, &spawner_pid);
@@ -162,7 +164,8 @@ main(int argc, char **argv)
 	if (accesslog_open(path) == -1)
 		fatal("access log %s", path);
 	registry_init();
-	frontend_init(&cfg, listen_fd, spawner_fd, (int)spawner_pid);
+	frontend_init(&cfg, listen_fd, metrics_fd, spawner_fd,
+	    (int)spawner_pid);
 	if (sandbox_prepare(SANDBOX_FRONTEND, &sp) == -1)
 		fatalx("front end sandbox");
 	sandbox_enter(SANDBOX_FRONTEND);

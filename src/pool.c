@@ -58,6 +58,7 @@
 #include "ipc.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "pool.h"
 #include "registry.h"
 #include "spawnlink.h"
@@ -200,6 +201,8 @@ job_finish(struct job *j, int status, const char *msg_or_body, size_t len,
 	}
 	if (j->timer)
 		event_free(j->timer);
+	if (j->create && status == 200)
+		metrics_walkin(METRICS_WALKIN_CREATED, 1);
 	p_reply(j->req, inst, j->create, status, msg_or_body, len);
 	if (j->create && status != 200)
 		pool_remove_instance(inst);	/* a failed create leaves nothing */
@@ -242,6 +245,7 @@ job_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	job_unqueue(j);
+	metrics_refusal(METRICS_REFUSE_QUEUE_TIMEOUT);
 	job_finish(j, 503, "server busy", 0, 0);
 	if (!create)
 		walkin_settle(w);
@@ -451,9 +455,11 @@ ex_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (ex->state == EX_BUSY)
+	if (ex->state == EX_BUSY) {
+		metrics_executor_exit(METRICS_EXIT_DEADLINE);
 		ex_fail(ex, 408, "query timeout");
-	else if (ex->state == EX_IDLE) {
+	} else if (ex->state == EX_IDLE) {
+		metrics_executor_exit(METRICS_EXIT_IDLE);
 		w = ex->w;
 		ex_free(ex);			/* idle timeout */
 		if (w)
@@ -530,6 +536,7 @@ ex_read_cb(struct bufferevent *bev, void *arg)
 		    h.seq != j->seq || h.status < 200 || h.status > 599) {
 			log_warnx("executor %s: malformed reply, killed",
 			    ex_name(ex, name));
+			metrics_executor_exit(METRICS_EXIT_MALFORMED);
 			ex_fail(ex, 500, "internal error");
 			return;
 		}
@@ -552,6 +559,7 @@ ex_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (ex->nrun > 0)
 		log_warnx("executor %s died during a request",
 		    ex_name(ex, name));
+	metrics_executor_exit(METRICS_EXIT_CRASH);
 	ex_fail(ex, 500, "internal error");
 }
 
@@ -601,8 +609,10 @@ removed(const struct spawn_msg *m)
 	if (r == NULL)
 		fatalx("spawner: confirmation of an unknown removal");
 	TAILQ_REMOVE(&p_removals, r, entry);
-	if (m->err == 0)
+	if (m->err == 0) {
 		registry_uncount(r->expires, r->owner_ip);
+		metrics_walkin(METRICS_WALKIN_DELETED, 1);
+	}
 	r->done(r->arg, m->err);
 	free(r);
 }
@@ -629,10 +639,12 @@ spawned(struct spawn_msg *m, int *fds, int nfds)
 			log_warn("spawn executor");
 		while (nfds > 0)
 			close(fds[--nfds]);
+		metrics_executor_spawned(0);
 		ex_spawn_failed(ex, m->err);
 		return;
 	}
 	TAILQ_REMOVE(&p_spawning, ex, spawning);
+	metrics_executor_spawned(1);
 	ex->pidfd = fds[1];
 	evutil_make_socket_nonblocking(fds[0]);
 	ex->bev = bufferevent_socket_new(p_base, fds[0], BEV_OPT_CLOSE_ON_FREE);
@@ -666,6 +678,7 @@ slot_take(void)
 	if (victim == NULL)
 		return -1;
 	w = victim->w;
+	metrics_executor_exit(METRICS_EXIT_EVICTED);
 	ex_free(victim);			/* evicted: it rolls back, exits */
 	if (w)
 		walkin_settle(w);		/* idle: no jobs, not waiting */
@@ -721,6 +734,7 @@ pool_submit(struct instance *inst, struct http_req *req, const void *job,
 	j->len = len;
 	memcpy(j->payload, job, len);
 	if (w->njobs >= BOUNDS_QUEUE_PER_WALKIN) {
+		metrics_refusal(METRICS_REFUSE_QUEUE_FULL);
 		job_finish(j, 503, "server busy", 0, 0);
 		return;
 	}
@@ -776,6 +790,7 @@ walkin_stop(struct pool_walkin *w, int status, const char *msg)
 		w->ex = NULL;
 		ex->w = NULL;
 		if (ex->state != EX_SPAWNING) {
+			metrics_executor_exit(METRICS_EXIT_STOPPED);
 			ex_kill(ex);
 			while ((j = ex_pop(ex)) != NULL) {
 				create |= j->create;
@@ -856,6 +871,27 @@ size_t
 pool_live(void)
 {
 	return p_live;
+}
+
+void
+pool_stats(struct pool_stats *st)
+{
+	struct executor *ex;
+	struct pool_walkin *w;
+
+	memset(st, 0, sizeof(*st));
+	TAILQ_FOREACH(ex, &p_all, all) {
+		if (ex->state == EX_IDLE)
+			st->idle++;
+		else if (ex->state == EX_BUSY)
+			st->busy++;
+		else
+			st->spawning++;
+	}
+	TAILQ_FOREACH(w, &p_walkins, all) {
+		st->queued += (size_t)w->njobs;
+		st->waiting += w->waiting != 0;
+	}
 }
 
 void

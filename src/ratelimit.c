@@ -37,6 +37,7 @@
 
 #include "bounds.h"
 #include "log.h"
+#include "metrics.h"
 #include "ratelimit.h"
 
 #define RATELIMIT_IP_MAX	64	/* longer IP strings key on a prefix */
@@ -265,5 +266,7 @@ ratelimit_take(const char *ip, enum ratelimit_kind kind, int64_t now_ms)
 		return 0;
 	}
 	wait_ms = (RL_UNIT - e->units[kind] + rate - 1) / rate;
+	metrics_refusal(kind == RATELIMIT_REQUEST ?
+	    METRICS_REFUSE_REQUEST_RATE : METRICS_REFUSE_CREATE_RATE);
 	return (int)((wait_ms + 999) / 1000);
 }

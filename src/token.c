@@ -469,6 +469,12 @@ fail:
 	return -1;
 }
 
+int64_t
+token_key_created(void)
+{
+	return keyring != NULL ? keyring->cur.created : -1;
+}
+
 int
 token_keys_maybe_rotate(int64_t now)
 {
