@@ -207,6 +207,16 @@
 #define BOUNDS_MCP_JSON_DEPTH	12
 
 /* ---- housekeeping ---- */
+/*
+ * SIGTERM: stop accepting, let requests in flight finish for at most this
+ * long, then exit (what is still running is answered 503 and dropped).
+ * It covers the default deadline (2 s query timeout + 0.5 s kill grace)
+ * with a queue wait (1 s) behind it, twice over, and stays under
+ * deploy/walkind.service's TimeoutStopSec=10s so the service manager
+ * never has to SIGKILL. A second SIGTERM or SIGINT exits at once.
+ */
+#define BOUNDS_SHUTDOWN_GRACE_MS	8000
+#define BOUNDS_SHUTDOWN_POLL_MS		50	/* how often the drain checks */
 #define BOUNDS_SWEEP_INTERVAL_S	5	/* expired walk-ins gone within 5 s */
 #define BOUNDS_LOG_RETENTION_DAYS 7
 #define BOUNDS_KEY_ROTATE_S	86400	/* daily; previous key kept, > TTL */

@@ -517,6 +517,39 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 		accesslog_expire(now, BOUNDS_LOG_RETENTION_DAYS);
 }
 
+static struct event	*fe_drain;
+static int64_t		 fe_drain_end;
+
+/* Draining: exit once no connection is left, or at the grace bound. */
+static void
+drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if ((http_server_conns(fe_http) > 0 || metrics_conns() > 0) &&
+	    clock_mono_ms() < fe_drain_end)
+		return;
+	if (http_server_conns(fe_http) > 0)
+		log_warnx("shutdown grace over: %zu connections cut",
+		    http_server_conns(fe_http));
+	event_base_loopexit(fe_base, NULL);
+}
+
+/* SIGTERM: stop accepting, let running requests finish (bounds.h). */
+static void
+drain_start(void)
+{
+	log_info("shutting down: no new connections, %zu open ones finish "
+	    "within %d ms", http_server_conns(fe_http),
+	    BOUNDS_SHUTDOWN_GRACE_MS);
+	http_server_drain(fe_http);
+	metrics_drain();
+	fe_drain_end = clock_mono_ms() + BOUNDS_SHUTDOWN_GRACE_MS;
+	fe_drain = event_new(fe_base, -1, EV_PERSIST, drain_cb, NULL);
+	timer_arm_ms(fe_drain, BOUNDS_SHUTDOWN_POLL_MS);
+}
+
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -535,7 +568,11 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		log_info("SIGHUP: access log reopened");
 		return;
 	}
-	log_info("shutting down");
+	if (fe_drain == NULL) {
+		drain_start();
+		return;
+	}
+	log_info("shutting down now (second signal)");
 	event_base_loopexit(fe_base, NULL);
 }
 
@@ -595,6 +632,8 @@ frontend_run(void)
 	for (i = 0; i < 4; i++)
 		event_free(fe_sigs[i]);
 	event_free(fe_sweep);
+	if (fe_drain != NULL)
+		event_free(fe_drain);
 	ratelimit_free();
 	event_base_free(fe_base);
 	return 0;

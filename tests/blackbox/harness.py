@@ -26,7 +26,7 @@ import time
 
 TIMEOUT = 10.0		# every request and socket
 START_WAIT = 10.0	# /healthz must answer within this
-STOP_WAIT = 5.0		# SIGTERM grace before SIGKILL
+STOP_WAIT = 15.0	# SIGTERM grace before SIGKILL: past BOUNDS_SHUTDOWN_GRACE_MS (8 s)
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 TOKEN_RE = re.compile(r"^wkn_[A-Za-z0-9_-]+$")
