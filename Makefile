@@ -46,6 +46,26 @@ JAIL_SRC := $(wildcard tests/sandbox/test_*.c)
 JAIL_BIN := $(patsubst tests/sandbox/%.c,$(BUILD)/tests/sandbox/%,$(JAIL_SRC))
 TEST_BIN := $(UNIT_BIN) $(JAIL_BIN)
 
+# make install: PREFIX and DESTDIR as usual; the units go where systemd
+# looks for the administrator's (their ExecStart names
+# /usr/local/bin/walkind); tests/deploy/check-install.sh tries it.
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= /etc/systemd/system
+
+.PHONY: install uninstall
+install: $(BUILD)/walkind
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/walkind $(DESTDIR)$(BINDIR)/walkind
+	install -m 0644 deploy/walkind.8 $(DESTDIR)$(MANDIR)/man8/walkind.8
+	install -m 0644 deploy/walkind.service deploy/walkind.socket \
+	    $(DESTDIR)$(UNITDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/walkind $(DESTDIR)$(MANDIR)/man8/walkind.8 \
+	    $(DESTDIR)$(UNITDIR)/walkind.service $(DESTDIR)$(UNITDIR)/walkind.socket
+
 .PHONY: all run check clients mcp-client-deps unit blackbox deps clean check-asan format format-check lint \
 	bench bench-deps
 

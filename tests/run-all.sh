@@ -3,7 +3,7 @@
 # closing line "N passed, N failed" summing all suites. Each suite ends
 # with its own line "<suite>: N passed, M failed".
 BUILD=${1:-build}
-SUITES="unit jail blackbox sandbox hostile libsql mcp deploy hardening fuzz soak faults leak"
+SUITES="unit jail blackbox sandbox hostile libsql mcp deploy install hardening fuzz soak faults leak"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 rc=0
@@ -17,6 +17,7 @@ python3 tests/clients/run.py "$BUILD/walkind" 2>&1 | tee -a "$log" || rc=1
 python3 tests/mcp-client/run.py "$BUILD/walkind" 2>&1 | tee -a "$log" || rc=1
 sh tests/deploy/check-unit.sh "$BUILD" 2>&1 | tee -a "$log" || rc=1
 sh tests/deploy/check-hardening.sh "$BUILD" 2>&1 | tee -a "$log" || rc=1
+sh tests/deploy/check-install.sh "$BUILD" 2>&1 | tee -a "$log" || rc=1
 sh tests/fuzz/run.sh "$BUILD" "${FUZZ_CHECK_SECONDS:-8}" check 2>&1 |
     tee -a "$log" || rc=1
 python3 tests/soak/soak.py "$BUILD/walkind" --seconds "${SOAK_CHECK_SECONDS:-20}" 2>&1 |
