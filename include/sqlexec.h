@@ -62,6 +62,10 @@ int	sqlexec_run(struct sqlconn *c, const char *sql, size_t len,
  * and rows of every statement share --max-result-bytes; names alone
  * over it are 400 "result too large: ...".
  */
+/* Skip blanks and SQL comments (and ';' too if `semicolons`) in
+ * NUL-terminated text; returns the first byte of what follows. */
+const char *sqlexec_skip_space(const char *p, int semicolons);
+
 int	sqlexec_run_job(struct sqlconn *c, const struct sqlexec_job *job,
 	    const struct sqlexec_limits *lim, struct buf *out);
 

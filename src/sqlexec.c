@@ -66,13 +66,12 @@ struct sqlexec_run {
 	struct buf			 err;		/* failure's message */
 };
 
-/* Skip blanks, ';' and SQL comments at the start of a statement. */
-static const char *
-sqlexec_skip_space(const char *p)
+const char *
+sqlexec_skip_space(const char *p, int semicolons)
 {
 	for (;;) {
 		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
-		    *p == '\v' || *p == '\f' || *p == ';')
+		    *p == '\v' || *p == '\f' || (semicolons && *p == ';'))
 			p++;
 		else if (p[0] == '-' && p[1] == '-') {
 			while (*p != '\0' && *p != '\n')
@@ -95,7 +94,7 @@ sqlexec_is_dml(const char *text)
 	static const char *const kw[] = {
 		"INSERT", "REPLACE", "UPDATE", "DELETE", "WITH",
 	};
-	const char *p = sqlexec_skip_space(text);
+	const char *p = sqlexec_skip_space(text, 1);
 	size_t n = 0, i;
 
 	while ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z'))
@@ -362,7 +361,7 @@ sqlexec_past_deadline(struct sqlexec_run *r, int64_t deadline)
 static int
 sqlexec_more(const char *text)
 {
-	return *sqlexec_skip_space(text) != '\0';
+	return *sqlexec_skip_space(text, 1) != '\0';
 }
 
 /*
