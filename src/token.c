@@ -57,6 +57,7 @@
 #include "clock.h"
 #include "bounds.h"
 #include "ipc.h"
+#include "json.h"
 #include "log.h"
 #include "token.h"
 
@@ -567,23 +568,6 @@ token_key_by_kid(uint8_t kid)
 	return NULL;
 }
 
-/* Value of a base64url character, or -1. */
-static int
-token_b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
 /*
  * Decode the TOKEN_B64_LEN characters at s (base64url, no padding) into
  * bin. Exactly one spelling is accepted: every character is in the
@@ -599,7 +583,7 @@ token_b64_decode(const char *s, uint8_t bin[TOKEN_BIN_BYTES])
 	int v, bits = 0;
 
 	for (i = 0; i < TOKEN_B64_LEN; i++) {
-		if ((v = token_b64_value((unsigned char)s[i])) < 0)
+		if ((v = json_base64_digit((unsigned char)s[i], 1)) < 0)
 			return -1;
 		acc = (acc << 6) | (uint32_t)v;
 		bits += 6;
