@@ -435,6 +435,9 @@ static const struct route routes[] = {
 	{ "/llms.txt",		"GET",	GET_ALLOW,	 llms_get },
 	{ "/mcp",		"POST",	MCP_ALLOW,	 mcp_post },
 	{ "/mcp",		"DELETE", MCP_ALLOW,	 mcp_delete },
+	{ "/",			"GET",	GET_ALLOW,	 web_get },
+	{ "/app.js",		"GET",	GET_ALLOW,	 web_get },
+	{ "/app.css",		"GET",	GET_ALLOW,	 web_get },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 

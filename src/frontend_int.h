@@ -108,6 +108,7 @@ void	session_fork(struct http_req *req);		/* POST .../fork */
 void	mcp_post(struct http_req *req);		/* POST /mcp */
 void	mcp_delete(struct http_req *req);		/* DELETE /mcp */
 void	session_share(struct http_req *req);		/* POST .../share */
+void	web_get(struct http_req *req);		/* GET /, /app.js, /app.css */
 /* The body cap of POST /session by its Content-Type (http.h). */
 int64_t	session_body_limit(const struct http_req *req);
 
