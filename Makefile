@@ -48,7 +48,7 @@ JAIL_BIN := $(patsubst tests/sandbox/%.c,$(BUILD)/tests/sandbox/%,$(JAIL_SRC))
 TEST_BIN := $(UNIT_BIN) $(JAIL_BIN)
 
 .PHONY: all run check clients mcp-client-deps unit blackbox deps clean check-asan format format-check lint \
-	bench bench-deps
+	bench bench-deps check-browser browser-deps
 
 all: $(BUILD)/walkind
 
@@ -138,8 +138,18 @@ tests/clients/node_modules/.package-lock.json: tests/clients/package-lock.json
 mcp-client-deps:
 	@sh tests/mcp-client/setup.sh
 
-# Every test suite, warnings as errors.
-check: deps clients mcp-client-deps
+# The playground in headless Chromium (tests/browser/): Debian's chromium
+# and the pinned playwright-core, installed once by browser-deps; no
+# browser download. Screenshots go to $(BUILD)/screenshots/.
+browser-deps:
+	@sh tests/browser/setup.sh
+
+check-browser: browser-deps $(BUILD)/walkind
+	@python3 tests/browser/run.py $(BUILD)/walkind $(BUILD)/screenshots
+
+# Every test suite, warnings as errors (tests/run-all.sh runs the
+# browser suite; browser-deps installs what it needs first).
+check: deps clients mcp-client-deps browser-deps
 	@$(MAKE) --no-print-directory WERROR=1 all $(TEST_BIN) \
 	    $(BUILD)/bench-ceiling $(BUILD)/bench-hotpath
 	@sh tests/run-all.sh $(BUILD)
