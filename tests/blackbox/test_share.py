@@ -227,6 +227,13 @@ def share_refused_routes(d):
 				       headers=dict(h, **{"Content-Type": "application/sql",
 							  "Content-Length": "17"})),
 			     404, "instance not found")
+	# The other doors (Hrana, MCP) take session tokens only.
+	body = json.dumps({"requests": [{"type": "execute", "stmt": {
+		"sql": "INSERT INTO t(v) VALUES('hrana')"}}, {"type": "close"}]})
+	for path in ("/v2/pipeline", "/v3/pipeline"):
+		r = d.request("POST", path, body=body, headers={
+			"Authorization": "Bearer " + s, "Content-Type": "application/json"})
+		expect_status(r, 404)
 	# The walk-in is still there, whole.
 	eq(expect_ok(d.sql("SELECT count(*) FROM t", tok))["rows"], [[2]], "still there")
 
