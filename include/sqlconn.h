@@ -103,5 +103,13 @@ int	sqlconn_timed_out(const struct sqlconn *c);
 const char *sqlconn_denied(const struct sqlconn *c);
 void	sqlconn_clear_denied(struct sqlconn *c);
 
+/*
+ * Read-only mode (a share token's job, sqlexec.h): while on, the
+ * authorizer allows only SELECT, READ, FUNCTION, RECURSIVE and PRAGMAs
+ * that only read, and reports anything else as SQLCONN_DENIED_READONLY.
+ * Not sqlconn_set_readonly (a Hrana read-only transaction's query_only).
+ */
+#define SQLCONN_DENIED_READONLY	"read-only"
+void	sqlconn_set_read_job(struct sqlconn *c, int on);
 
 #endif
