@@ -130,8 +130,22 @@
 #define BOUNDS_MCP_ENDED	4096
 
 /* ---- pool ---- */
-#define BOUNDS_QUEUE_WAIT_MS	1000	/* wait for a free executor, then 503 */
-#define BOUNDS_QUEUE_PER_WALKIN	64	/* queued requests for one walk-in */
+/* Wait for a free executor, then 503; behind the walk-in's own busy
+ * executor, this plus --query-timeout-ms + BOUNDS_KILL_GRACE_MS. A
+ * parked request (below) has the same bound, counted from when it was
+ * parked. */
+#define BOUNDS_QUEUE_WAIT_MS	1000
+/* Queued requests for one walk-in: what its executor takes next. Past
+ * it a request is parked (pool.c), not refused. */
+#define BOUNDS_QUEUE_PER_WALKIN	64
+/* Requests parked node-wide, waiting for room in their walk-in's queue;
+ * past it, 503 with Retry-After (node capacity). Each holds its job's
+ * copy in the front end: under the large-body cap about 2 x
+ * --max-body-bytes + 4 KiB (20 KiB at the default, so 20 MiB for all);
+ * larger ones are also counted by BOUNDS_LARGE_BODIES. Its connection
+ * reads nothing more meanwhile, so a burst costs sockets, not memory.
+ * 1024 parks the whole of a burst of several hundred on one walk-in. */
+#define BOUNDS_PARKED_MAX	1024
 /* Frames in flight to one executor: the next request waits in its socket
  * while one runs, so it starts without a wake-up round trip through the
  * front end (docs/PERFORMANCE.md). More would gain nothing, the executor
