@@ -39,6 +39,18 @@
 #define BOUNDS_TRIGGER_DEPTH	5	/* trigger fan-out */
 #define BOUNDS_MAX_THREADS	8	/* upper bound for --threads */
 #define BOUNDS_PROGRESS_OPS	1000	/* VM steps between deadline checks */
+/* CPU fairness: a request that has run this long (its executor's
+ * progress handler sees it) drops its thread to nice BOUNDS_DEMOTE_NICE,
+ * so short queries of other walk-ins keep the cores while a bomb runs
+ * out its deadline. 50 ms is far above a point query or a small write
+ * (well under 1 ms) and 40 times below the default deadline. The
+ * executor cannot raise its priority again (not root, RLIMIT_NICE 0), so
+ * it retires after the reply and the walk-in's next request gets a fresh
+ * executor at normal priority (a spawn, a few ms after at least 50);
+ * while a transaction or Hrana stream is open it serves on, demoted,
+ * and retires after the first reply that leaves none open. */
+#define BOUNDS_DEMOTE_MS	50
+#define BOUNDS_DEMOTE_NICE	19
 #define BOUNDS_HEAP_SLACK	(16L * 1024 * 1024) /* heap limit = max_memory - slack */
 /* Busy timeout of an executor's connection. Each executor keeps its
  * walk-in's file locked until it exits (locking_mode EXCLUSIVE, see

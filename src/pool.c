@@ -36,6 +36,13 @@
  * keeps running in the queue: a request never waits longer than a
  * queued one could, and is answered 503 when it has.
  *
+ * CPU fairness: an executor whose request ran past BOUNDS_DEMOTE_MS
+ * lowered its own priority for good, and retires: its reply comes as
+ * IPC_RESULT_LAST, after which it reads nothing. ex_result answers the
+ * job, puts the jobs behind it back in the queue (they never started)
+ * and lets the executor go, as an idle one; the walk-in's next job
+ * spawns a fresh one.
+ *
  * Lifetimes: the pool's state for a walk-in (struct pool_walkin: its
  * executor, its queue, its place on the slot wait list) hangs off the
  * registry's live entry (inst->pool, which the registry does not read).
@@ -504,6 +511,21 @@ ex_timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* The executor has answered its last job and exits on its own: what it
+ * was sent after that never started and goes back to the queue (also a
+ * job its reply callback sent it). */
+static void
+ex_retire(struct executor *ex)
+{
+	struct pool_walkin *w = ex->w;
+
+	ex_requeue(ex);
+	ex_free(ex);
+	walkin_kick(w);
+	walkin_settle(w);
+	slots_kick();
+}
+
 /*
  * A whole IPC_RESULT frame for the head job is buffered: answer it.
  * Returns 0, or -1 when ex may be gone (its walk-in was removed, or it
@@ -516,11 +538,14 @@ ex_result(struct executor *ex, const struct ipc_hdr *h)
 	struct pool_walkin *w = ex->w;
 	struct job *j = ex_pop(ex);
 	int removed = j->create && h->status != 200;
+	int last = h->type == IPC_RESULT_LAST;
 	char *body;
 
 	evbuffer_drain(in, sizeof(*h));
 	body = (char *)evbuffer_pullup(in, h->len);
-	if (ex->nrun > 0)
+	if (last)
+		evtimer_del(ex->timer);		/* it takes no next one */
+	else if (ex->nrun > 0)
 		ex_arm_deadline(ex);		/* the next one starts now */
 	else {
 		evtimer_del(ex->timer);
@@ -534,6 +559,10 @@ ex_result(struct executor *ex, const struct ipc_hdr *h)
 	}
 	ex->pinned = 0;
 	evbuffer_drain(in, h->len);
+	if (last) {
+		ex_retire(ex);
+		return -1;
+	}
 	if (!TAILQ_EMPTY(&w->jobs))
 		ex_dispatch(ex);
 	else if (ex->nrun == 0) {
@@ -568,7 +597,8 @@ ex_read_cb(struct bufferevent *bev, void *arg)
 	while (evbuffer_get_length(in) >= sizeof(h)) {
 		evbuffer_copyout(in, &h, sizeof(h));
 		j = TAILQ_FIRST(&ex->run);
-		if (j == NULL || ipc_hdr_check(&h, IPC_RESULT, max) == -1 ||
+		if (j == NULL || ipc_hdr_check(&h, h.type == IPC_RESULT_LAST ?
+		    IPC_RESULT_LAST : IPC_RESULT, max) == -1 ||
 		    h.seq != j->seq || h.status < 200 || h.status > 599) {
 			log_warnx("executor %s: malformed reply, killed",
 			    ex_name(ex, name));

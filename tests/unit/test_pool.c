@@ -20,7 +20,8 @@
  * exercises. pool_shutdown closes the spawner link for good, so its test
  * runs last.
  *
- * Covered: spawn -> idle -> busy -> idle; pipelining; the deadline kill
+ * Covered: spawn -> idle -> busy -> idle; pipelining; a demoted
+ * executor's last reply (IPC_RESULT_LAST); the deadline kill
  * (408) and the requeue behind it; the idle timeout; LRU eviction; the
  * slot wait list and its 503; the per-walk-in queue bound, parking past
  * it, the node-wide parking bound and a parked job's wait bound; malformed
@@ -502,6 +503,52 @@ test_pipelining(void)
 	CHECK_STR(c[2].body, "r3");
 	drop(id);
 	fex_end(&x);
+	settled();
+}
+
+/* A demoted executor's last reply (IPC_RESULT_LAST): its job answered,
+ * the job in flight behind it requeued to a fresh executor, the old one
+ * let go (socket closed, not killed: it exits on its own). */
+static void
+test_retire(void)
+{
+	struct instance *inst = walkin(0, "");
+	uint8_t id[TOKEN_ID_BYTES];
+	struct call c[3];
+	struct fex x, y;
+	char text[64];
+	uint32_t s1, s;
+
+	memcpy(id, inst->id, sizeof(id));
+	submit(inst, &c[0], "bomb", 0);
+	submit(inst, &c[1], "q2", 0);
+	submit(inst, &c[2], "q3", 0);
+	spawn_expect(inst, 0, &x);
+	s1 = fex_read(&x, text, sizeof(text));
+	fex_read(&x, text, sizeof(text));
+	CHECK_STR(text, "q2");
+	CHECK(ipc_send_frame(x.fd, IPC_RESULT_LAST, 408, s1, "late",
+	    4) == 0);
+	wait_reply(&c[0]);
+	CHECK_INT(c[0].status, 408);
+	CHECK_STR(c[0].body, "late");
+	CHECK(fex_closed(&x));
+	CHECK(waitpid(x.pid, NULL, WNOHANG) == 0);	/* not killed */
+	CHECK_INT(c[1].n, 0);
+	spawn_expect(inst, 0, &y);
+	s = fex_read(&y, text, sizeof(text));
+	CHECK_STR(text, "q2");
+	fex_answer(&y, s, 200, "r2");
+	s = fex_read(&y, text, sizeof(text));
+	CHECK_STR(text, "q3");
+	fex_answer(&y, s, 200, "r3");
+	wait_reply(&c[2]);
+	CHECK_INT(c[1].status, 200);
+	CHECK_STR(c[1].body, "r2");
+	CHECK_STR(c[2].body, "r3");
+	drop(id);
+	fex_end(&x);
+	fex_end(&y);
 	settled();
 }
 
@@ -1198,8 +1245,8 @@ test_shutdown(void)
 	close(sp);
 }
 
-UNIT_MAIN(test_setup, test_lifecycle, test_pipelining, test_deadline,
-    test_idle_timeout, test_lru_eviction, test_slot_wait, test_queue_park,
-    test_queue_bound,
+UNIT_MAIN(test_setup, test_lifecycle, test_pipelining, test_retire,
+    test_deadline, test_idle_timeout, test_lru_eviction, test_slot_wait,
+    test_queue_park, test_queue_bound,
     test_malformed, test_executor_eof, test_create, test_spawn_failure,
     test_delete, test_pinned, test_shutdown)
