@@ -26,7 +26,10 @@ struct config;
 
 enum ipc_type {
 	IPC_EXEC = 1,		/* front -> executor: struct ipc_job + data */
-	IPC_RESULT = 2		/* executor -> front: status + reply body */
+	IPC_RESULT = 2,		/* executor -> front: status + reply body */
+	IPC_RESULT_LAST = 3	/* the same, then the executor exits: it was
+				 * demoted (bounds.h BOUNDS_DEMOTE_MS) and
+				 * reads no frame after this one */
 };
 
 /*

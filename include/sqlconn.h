@@ -83,8 +83,14 @@ int	sqlconn_share(struct sqlconn *c);
 int	sqlconn_set_readonly(struct sqlconn *c, int on);
 int	sqlconn_readonly(const struct sqlconn *c);	/* 1 while on */
 
-/* Progress handler interrupts once now_ms() passes this; 0 = none. */
+/* Progress handler interrupts once now_ms() passes this; 0 = none. The
+ * request starts now: BOUNDS_DEMOTE_MS from now, the progress handler
+ * demotes the process (sqlconn_demoted). */
 void	sqlconn_set_deadline(struct sqlconn *c, int64_t deadline_mono_ms);
+/* 1 once a request of this process has run BOUNDS_DEMOTE_MS and was
+ * lowered to nice BOUNDS_DEMOTE_NICE (process-wide, for good: an
+ * unprivileged process cannot raise it back). */
+int	sqlconn_demoted(void);
 /*
  * 1 if the progress handler interrupted since the last set_deadline. The
  * handler runs every BOUNDS_PROGRESS_OPS VM steps; it cannot stop a

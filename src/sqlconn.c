@@ -20,7 +20,10 @@
  *     max_page_count = max_db_bytes / page_size, on every open, because
  *     the cap counts pages and is not stored in the file.
  *  5. sqlite3_limit for every limit in bounds.h (each read back).
- *  6. the deadline progress handler.
+ *  6. the deadline progress handler, which also demotes a long request
+ *     (BOUNDS_DEMOTE_MS) to nice BOUNDS_DEMOTE_NICE for CPU fairness.
+ *     An unprivileged process cannot raise its priority again, so the
+ *     executor retires after such a request (executor.c).
  *  7. printf/format stubs (see below), then the authorizer LAST, so the
  *     setup above is not subject to it.
  *
@@ -82,6 +85,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -101,6 +105,7 @@ struct sqlconn {
 	int64_t	 max_db_bytes;		/* the cap, for sqlconn_recap */
 	int	 threads;
 	int64_t	 deadline_ms;		/* monotonic; 0 = none */
+	int64_t	 start_ms;		/* monotonic: set_deadline's call */
 	int	 timed_out;		/* progress handler interrupted */
 	int	 in_alter;		/* an ALTER TABLE is being prepared */
 	int	 in_recap;		/* sqlconn_recap sets max_page_count */
@@ -681,12 +686,29 @@ sqlconn_set_limits(sqlite3 *db, int threads)
 	return 0;
 }
 
+/* CPU fairness (sqlconn.h): process-wide, executor only. */
+static int	sqlconn_low;		/* at BOUNDS_DEMOTE_NICE */
+
+int
+sqlconn_demoted(void)
+{
+	return sqlconn_low;
+}
+
 static int
 sqlconn_progress(void *arg)
 {
 	struct sqlconn *c = arg;
+	int64_t now;
 
-	if (c->deadline_ms == 0 || clock_mono_ms() < c->deadline_ms)
+	now = clock_mono_ms();
+	/* The running thread, the one a request runs in: sorter threads
+	 * it starts from now inherit the nice. */
+	if (!sqlconn_low && c->start_ms != 0 &&
+	    now - c->start_ms >= BOUNDS_DEMOTE_MS &&
+	    setpriority(PRIO_PROCESS, 0, BOUNDS_DEMOTE_NICE) == 0)
+		sqlconn_low = 1;
+	if (c->deadline_ms == 0 || now < c->deadline_ms)
 		return 0;
 	c->timed_out = 1;
 	return 1;
@@ -832,6 +854,7 @@ sqlconn_open_memory(const struct sqlconn *like, const void *image,
 	c->max_db_bytes = like->max_db_bytes;
 	c->threads = like->threads;
 	c->deadline_ms = like->deadline_ms;
+	c->start_ms = like->start_ms;
 	c->memory = 1;
 	if (sqlite3_open_v2(":memory:", &c->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_MEMORY | SQLITE_OPEN_PRIVATECACHE |
@@ -986,6 +1009,7 @@ void
 sqlconn_set_deadline(struct sqlconn *c, int64_t deadline_mono_ms)
 {
 	c->deadline_ms = deadline_mono_ms;
+	c->start_ms = clock_mono_ms();
 	c->timed_out = 0;
 }
 
