@@ -44,7 +44,7 @@ struct sqlconn *sqlconn_open_shared(const char *path,
 /*
  * The same hardening (db_config, limits, stand-ins, deadline, authorizer)
  * on a private in-memory database, for checking an imported file apart
- * from the walk-in: holding a read-only copy of image[0..len) (the
+ * from the walk-in: holding a copy of image[0..len) that cannot grow (the
  * caller has checked its header), or empty when len is 0. The cap,
  * threads and current deadline are taken from `like`. Returns NULL and
  * a message in err on failure (a file SQLite cannot read fails here).

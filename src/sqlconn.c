@@ -832,10 +832,14 @@ sqlconn_load_image(sqlite3 *db, const void *image, size_t len)
 	if ((copy = sqlite3_malloc64(len)) == NULL)
 		return -1;
 	memcpy(copy, image, len);
-	/* FREEONCLOSE: SQLite owns the copy, even when this call fails. */
+	/*
+	 * FREEONCLOSE: SQLite owns the copy, even when this call fails.
+	 * Writable but not RESIZEABLE: fts5's 'integrity-check' command
+	 * is an INSERT (dbimage.c runs it in a transaction it rolls back),
+	 * and nothing can grow the copy past the caller's bytes.
+	 */
 	if (sqlite3_deserialize(db, "main", copy, (sqlite3_int64)len,
-	    (sqlite3_int64)len, SQLITE_DESERIALIZE_FREEONCLOSE |
-	    SQLITE_DESERIALIZE_READONLY) != SQLITE_OK)
+	    (sqlite3_int64)len, SQLITE_DESERIALIZE_FREEONCLOSE) != SQLITE_OK)
 		return -1;
 	return 0;
 }
