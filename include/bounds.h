@@ -39,6 +39,18 @@
 #define BOUNDS_TRIGGER_DEPTH	5	/* trigger fan-out */
 #define BOUNDS_MAX_THREADS	8	/* upper bound for --threads */
 #define BOUNDS_PROGRESS_OPS	1000	/* VM steps between deadline checks */
+/* CPU fairness: a request that has run this long (its executor's
+ * progress handler sees it) drops its thread to nice BOUNDS_DEMOTE_NICE,
+ * so short queries of other walk-ins keep the cores while a bomb runs
+ * out its deadline. 50 ms is far above a point query or a small write
+ * (well under 1 ms) and 40 times below the default deadline. The
+ * executor cannot raise its priority again (not root, RLIMIT_NICE 0), so
+ * it retires after the reply and the walk-in's next request gets a fresh
+ * executor at normal priority (a spawn, a few ms after at least 50);
+ * while a transaction or Hrana stream is open it serves on, demoted,
+ * and retires after the first reply that leaves none open. */
+#define BOUNDS_DEMOTE_MS	50
+#define BOUNDS_DEMOTE_NICE	19
 #define BOUNDS_HEAP_SLACK	(16L * 1024 * 1024) /* heap limit = max_memory - slack */
 /* Busy timeout of an executor's connection. Each executor keeps its
  * walk-in's file locked until it exits (locking_mode EXCLUSIVE, see
@@ -130,8 +142,22 @@
 #define BOUNDS_MCP_ENDED	4096
 
 /* ---- pool ---- */
-#define BOUNDS_QUEUE_WAIT_MS	1000	/* wait for a free executor, then 503 */
-#define BOUNDS_QUEUE_PER_WALKIN	64	/* queued requests for one walk-in */
+/* Wait for a free executor, then 503; behind the walk-in's own busy
+ * executor, this plus --query-timeout-ms + BOUNDS_KILL_GRACE_MS. A
+ * parked request (below) has the same bound, counted from when it was
+ * parked. */
+#define BOUNDS_QUEUE_WAIT_MS	1000
+/* Queued requests for one walk-in: what its executor takes next. Past
+ * it a request is parked (pool.c), not refused. */
+#define BOUNDS_QUEUE_PER_WALKIN	64
+/* Requests parked node-wide, waiting for room in their walk-in's queue;
+ * past it, 503 with Retry-After (node capacity). Each holds its job's
+ * copy in the front end: under the large-body cap about 2 x
+ * --max-body-bytes + 4 KiB (20 KiB at the default, so 20 MiB for all);
+ * larger ones are also counted by BOUNDS_LARGE_BODIES. Its connection
+ * reads nothing more meanwhile, so a burst costs sockets, not memory.
+ * 1024 parks the whole of a burst of several hundred on one walk-in. */
+#define BOUNDS_PARKED_MAX	1024
 /* Frames in flight to one executor: the next request waits in its socket
  * while one runs, so it starts without a wake-up round trip through the
  * front end (docs/PERFORMANCE.md). More would gain nothing, the executor

@@ -26,7 +26,10 @@ struct config;
 
 enum ipc_type {
 	IPC_EXEC = 1,		/* front -> executor: struct ipc_job + data */
-	IPC_RESULT = 2		/* executor -> front: status + reply body */
+	IPC_RESULT = 2,		/* executor -> front: status + reply body */
+	IPC_RESULT_LAST = 3	/* the same, then the executor exits: it was
+				 * demoted (bounds.h BOUNDS_DEMOTE_MS) and
+				 * reads no frame after this one */
 };
 
 /*
@@ -48,6 +51,8 @@ enum ipc_op {
 #define IPC_JOB_ALL_RESULTS	0x1	/* IPC_OP_SQL: one result a statement */
 #define IPC_JOB_SCRIPT		0x2	/* IPC_OP_SQL: statements up to
 					 * BOUNDS_SCRIPT_BYTES (POST /session) */
+#define IPC_JOB_READONLY	0x4	/* IPC_OP_SQL: a share token's job;
+					 * every write refused (sqlexec.h) */
 
 /* Head of an IPC_EXEC payload, then text_len + args_len bytes. */
 struct ipc_job {

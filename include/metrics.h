@@ -25,6 +25,8 @@ enum metrics_exit {
 				 * from seccomp is one way) */
 	METRICS_EXIT_MALFORMED,	/* killed for a malformed reply */
 	METRICS_EXIT_STOPPED,	/* its walk-in was deleted or expired */
+	METRICS_EXIT_DEMOTED,	/* retired after a request demoted it
+				 * (BOUNDS_DEMOTE_MS) */
 	METRICS_EXIT_N
 };
 
@@ -35,7 +37,7 @@ enum metrics_refusal {
 	METRICS_REFUSE_IP_INSTANCES,	/* --max-instances-per-ip (429) */
 	METRICS_REFUSE_MAX_INSTANCES,	/* --max-instances (503) */
 	METRICS_REFUSE_DISK,		/* free disk or inodes (503) */
-	METRICS_REFUSE_QUEUE_FULL,	/* BOUNDS_QUEUE_PER_WALKIN (503) */
+	METRICS_REFUSE_QUEUE_FULL,	/* BOUNDS_PARKED_MAX (503) */
 	METRICS_REFUSE_QUEUE_TIMEOUT,	/* BOUNDS_QUEUE_WAIT_MS (503) */
 	METRICS_REFUSE_N
 };
@@ -57,12 +59,15 @@ void	metrics_walkin(enum metrics_walkin what, uint64_t n);
 void	metrics_executor_spawned(int ok);
 void	metrics_executor_exit(enum metrics_exit why);
 void	metrics_refusal(enum metrics_refusal kind);
+/* A request parked past its walk-in's full queue (back-pressure). */
+void	metrics_parked(void);
 
 /* What the scrape reads from other modules at that moment. */
 struct metrics_gauges {
 	uint64_t	walkins;		/* on disk (registry_count) */
 	uint64_t	ex_idle, ex_busy, ex_spawning;
 	uint64_t	queued;			/* jobs waiting in queues */
+	uint64_t	parked;			/* jobs parked past them */
 	uint64_t	waiting;		/* walk-ins waiting for a slot */
 	int		have_disk;		/* statvfs worked */
 	uint64_t	disk_free, disk_size, inodes_free;

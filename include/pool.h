@@ -61,6 +61,7 @@ size_t	pool_live(void);
 struct pool_stats {
 	size_t	idle, busy, spawning;	/* live executors by state */
 	size_t	queued;			/* jobs waiting in walk-in queues */
+	size_t	parked;			/* jobs parked past full queues */
 	size_t	waiting;		/* walk-ins waiting for a slot */
 };
 void	pool_stats(struct pool_stats *st);

@@ -44,7 +44,7 @@ struct sqlconn *sqlconn_open_shared(const char *path,
 /*
  * The same hardening (db_config, limits, stand-ins, deadline, authorizer)
  * on a private in-memory database, for checking an imported file apart
- * from the walk-in: holding a read-only copy of image[0..len) (the
+ * from the walk-in: holding a copy of image[0..len) that cannot grow (the
  * caller has checked its header), or empty when len is 0. The cap,
  * threads and current deadline are taken from `like`. Returns NULL and
  * a message in err on failure (a file SQLite cannot read fails here).
@@ -83,8 +83,14 @@ int	sqlconn_share(struct sqlconn *c);
 int	sqlconn_set_readonly(struct sqlconn *c, int on);
 int	sqlconn_readonly(const struct sqlconn *c);	/* 1 while on */
 
-/* Progress handler interrupts once now_ms() passes this; 0 = none. */
+/* Progress handler interrupts once now_ms() passes this; 0 = none. The
+ * request starts now: BOUNDS_DEMOTE_MS from now, the progress handler
+ * demotes the process (sqlconn_demoted). */
 void	sqlconn_set_deadline(struct sqlconn *c, int64_t deadline_mono_ms);
+/* 1 once a request of this process has run BOUNDS_DEMOTE_MS and was
+ * lowered to nice BOUNDS_DEMOTE_NICE (process-wide, for good: an
+ * unprivileged process cannot raise it back). */
+int	sqlconn_demoted(void);
 /*
  * 1 if the progress handler interrupted since the last set_deadline. The
  * handler runs every BOUNDS_PROGRESS_OPS VM steps; it cannot stop a
@@ -103,5 +109,13 @@ int	sqlconn_timed_out(const struct sqlconn *c);
 const char *sqlconn_denied(const struct sqlconn *c);
 void	sqlconn_clear_denied(struct sqlconn *c);
 
+/*
+ * Read-only mode (a share token's job, sqlexec.h): while on, the
+ * authorizer allows only SELECT, READ, FUNCTION, RECURSIVE and PRAGMAs
+ * that only read, and reports anything else as SQLCONN_DENIED_READONLY.
+ * Not sqlconn_set_readonly (a Hrana read-only transaction's query_only).
+ */
+#define SQLCONN_DENIED_READONLY	"read-only"
+void	sqlconn_set_read_job(struct sqlconn *c, int on);
 
 #endif

@@ -27,6 +27,8 @@ struct sqlconn *streams_get(struct sqlconn *main, const struct config *cfg,
 /* The stream in slot ended (a close request, or a one-shot pipeline):
  * reset its connection, which stays open for the next stream. */
 void	streams_end(unsigned slot);
+/* 1 if a stream holds a slot (its state would go with the executor). */
+int	streams_busy(void);
 /* Roll back and close every stream connection (before the main one). */
 void	streams_close_all(void);
 

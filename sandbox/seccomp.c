@@ -20,7 +20,8 @@
  * PROT_EXEC is refused in mmap/mprotect (W^X: no code can be mapped even
  * through a bug), clone must either create a thread or create no
  * namespace, sockets are AF_UNIX pairs only, signals are SIGKILL only,
- * prlimit64 only touches the caller. clone3 fails with ENOSYS, because
+ * prlimit64 only touches the caller, setpriority only lowers the
+ * caller's thread to nice BOUNDS_DEMOTE_NICE. clone3 fails with ENOSYS, because
  * its flags live in memory and cannot be checked; glibc then uses clone.
  * The one exception is the spawner while per-executor cgroups are live,
  * which forks executors into their groups with clone3
@@ -45,6 +46,7 @@
 
 #include <seccomp.h>
 
+#include "bounds.h"
 #include "cgroup.h"
 #include "log.h"
 #include "sandbox_int.h"
@@ -53,21 +55,24 @@ struct sc_rule {
 	int			 nr;
 	uint32_t		 action;
 	unsigned int		 nargs;
-	struct scmp_arg_cmp	 arg[2];
+	struct scmp_arg_cmp	 arg[3];
 	const char		*why;
 };
 
 #define SC_ARG(n, op, a)	{ (n), (op), (scmp_datum_t)(a), 0 }
 #define SC_MASK(n, m, v)	{ (n), SCMP_CMP_MASKED_EQ, (scmp_datum_t)(m), \
 				  (scmp_datum_t)(v) }
+#define SC_NONE			SC_ARG(0, 0, 0)
 #define SC_ALLOW(sys, why)	{ SCMP_SYS(sys), SCMP_ACT_ALLOW, 0, \
-				  { SC_ARG(0, 0, 0), SC_ARG(0, 0, 0) }, why }
+				  { SC_NONE, SC_NONE, SC_NONE }, why }
 #define SC_ALLOW1(sys, a, why)	{ SCMP_SYS(sys), SCMP_ACT_ALLOW, 1, \
-				  { a, SC_ARG(0, 0, 0) }, why }
+				  { a, SC_NONE, SC_NONE }, why }
 #define SC_ALLOW2(sys, a, b, why) { SCMP_SYS(sys), SCMP_ACT_ALLOW, 2, \
-				  { a, b }, why }
+				  { a, b, SC_NONE }, why }
+#define SC_ALLOW3(sys, a, b, c, why) { SCMP_SYS(sys), SCMP_ACT_ALLOW, 3, \
+				  { a, b, c }, why }
 #define SC_ERRNO(sys, e, why)	{ SCMP_SYS(sys), SCMP_ACT_ERRNO(e), 0, \
-				  { SC_ARG(0, 0, 0), SC_ARG(0, 0, 0) }, why }
+				  { SC_NONE, SC_NONE, SC_NONE }, why }
 
 #define SC_NO_EXEC	SC_MASK(2, PROT_EXEC, 0)
 #define SC_CLONE_NS	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | \
@@ -149,6 +154,12 @@ static const struct sc_rule sc_sqlite[] = {
 	SC_ALLOW2(prlimit64, SC_ARG(0, SCMP_CMP_EQ, 0),
 	    SC_ARG(1, SCMP_CMP_EQ, RLIMIT_CPU),
 	    "move its own RLIMIT_CPU soft limit (hard limit is fixed)"),
+	SC_ALLOW3(setpriority, SC_ARG(0, SCMP_CMP_EQ, PRIO_PROCESS),
+	    SC_ARG(1, SCMP_CMP_EQ, 0),
+	    SC_ARG(2, SCMP_CMP_EQ, BOUNDS_DEMOTE_NICE),
+	    "CPU fairness: a request past BOUNDS_DEMOTE_MS lowers its own "
+	    "thread to the lowest priority, never raises it (an executor "
+	    "so demoted retires after its reply, executor.c)"),
 	SC_ALLOW1(clone, SC_MASK(0, CLONE_THREAD, CLONE_THREAD),
 	    "threads only (--threads sorter threads), never a process"),
 	SC_ALLOW(set_robust_list, "new thread"),

@@ -20,7 +20,9 @@
  * does not come within the deadline plus BOUNDS_KILL_GRACE_MS. On EOF
  * (idle timeout, eviction, TTL, shutdown) an open transaction is rolled
  * back, the empty journal the connection kept is removed (sqlconn_close),
- * and we exit.
+ * and we exit. We also exit after the reply to a request that was
+ * demoted for running long (executor_retiring), so the walk-in's next
+ * request runs at normal priority in a fresh executor.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,13 +84,27 @@ executor_open(const struct config *cfg, const char *dir)
 	return c;
 }
 
+/*
+ * CPU fairness: a request that ran past BOUNDS_DEMOTE_MS left this
+ * process at nice BOUNDS_DEMOTE_NICE, which it cannot undo, so it ends
+ * after the reply (IPC_RESULT_LAST), unless the walk-in has state only
+ * this process holds: an open transaction or a Hrana stream. It retires
+ * after the first reply that leaves none.
+ */
+static int
+executor_retiring(struct sqlconn *c)
+{
+	return sqlconn_demoted() && sqlite3_get_autocommit(sqlconn_db(c)) &&
+	    !streams_busy();
+}
+
 static void
 executor_serve(const struct config *cfg, struct sqlconn *c)
 {
 	int64_t cpu_window = cfg->query_timeout_ms / 1000 + 2;
 	struct buf in, out;
 	struct ipc_hdr h;
-	int status;
+	int status, last;
 
 	buf_init(&in);
 	buf_init(&out);
@@ -100,8 +116,10 @@ executor_serve(const struct config *cfg, struct sqlconn *c)
 			rlimit_cpu_window(cpu_window);
 		status = execjob_run(c, cfg, in.data ? in.data : "", in.len,
 		    &out);
-		if (ipc_send_frame(EXEC_FD, IPC_RESULT, (uint16_t)status, h.seq,
-		    out.data, (uint32_t)out.len) == -1)
+		last = executor_retiring(c);
+		if (ipc_send_frame(EXEC_FD, last ? IPC_RESULT_LAST : IPC_RESULT,
+		    (uint16_t)status, h.seq, out.data, (uint32_t)out.len) == -1 ||
+		    last)
 			break;
 	}
 	buf_free(&in);

@@ -67,11 +67,13 @@ static uint64_t			m_walkin[METRICS_WALKIN_N];
 static uint64_t			m_spawned, m_spawn_failed;
 static uint64_t			m_exit[METRICS_EXIT_N];
 static uint64_t			m_refusal[METRICS_REFUSE_N];
+static uint64_t			m_parked;
 static struct http_server	*m_http;
 static const struct config	*m_cfg;
 
 static const char *const metrics_exit_name[METRICS_EXIT_N] = {
 	"idle", "evicted", "deadline", "crash", "malformed", "stopped",
+	"demoted",
 };
 
 /* Rate limits (429) and capacity (503) are two metrics: one says a
@@ -157,6 +159,12 @@ void
 metrics_refusal(enum metrics_refusal kind)
 {
 	m_refusal[kind]++;
+}
+
+void
+metrics_parked(void)
+{
+	m_parked++;
 }
 
 /* ---- the exposition ---- */
@@ -283,6 +291,11 @@ render_node(struct buf *b, const struct metrics_gauges *g)
 	    "Walk-ins deleted by DELETE.", m_walkin[METRICS_WALKIN_DELETED]);
 	one(b, "walkind_queue_depth", "gauge",
 	    "Requests queued for an executor.", g->queued);
+	one(b, "walkind_parked_requests", "gauge", "Requests parked past "
+	    "their walk-in's full queue.", g->parked);
+	one(b, "walkind_parked_requests_total", "counter", "Requests parked "
+	    "past their walk-in's full queue (back-pressure events).",
+	    m_parked);
 	one(b, "walkind_walkins_waiting_for_executor", "gauge",
 	    "Walk-ins waiting for a pool slot.", g->waiting);
 	if (g->have_disk) {
@@ -330,6 +343,7 @@ metrics_gather(struct metrics_gauges *g)
 	g->ex_busy = ps.busy;
 	g->ex_spawning = ps.spawning;
 	g->queued = ps.queued;
+	g->parked = ps.parked;
 	g->waiting = ps.waiting;
 	if (statvfs(m_cfg->data_dir, &sv) == 0) {
 		g->have_disk = 1;

@@ -24,6 +24,25 @@
  * to the front of their walk-in's queue for the next executor, as do
  * those behind a job an executor died on.
  *
+ * Back-pressure: a walk-in queues up to BOUNDS_QUEUE_PER_WALKIN jobs;
+ * past that, a job is parked on the walk-in's overflow list until the
+ * queue has room (job_unqueue moves the oldest in), and only past
+ * BOUNDS_PARKED_MAX parked jobs node-wide is it answered 503. A parked
+ * job's connection reads nothing more meanwhile (http.c reads a
+ * connection's next request only after its reply), so one walk-in's
+ * burst waits in its clients' sockets, not in the front end; it costs
+ * other walk-ins nothing but a share of the node-wide bound. A parked
+ * job's wait bound (job_arm_wait) runs from when it was parked and
+ * keeps running in the queue: a request never waits longer than a
+ * queued one could, and is answered 503 when it has.
+ *
+ * CPU fairness: an executor whose request ran past BOUNDS_DEMOTE_MS
+ * lowered its own priority for good, and retires: its reply comes as
+ * IPC_RESULT_LAST, after which it reads nothing. ex_result answers the
+ * job, puts the jobs behind it back in the queue (they never started)
+ * and lets the executor go, as an idle one; the walk-in's next job
+ * spawns a fresh one.
+ *
  * Lifetimes: the pool's state for a walk-in (struct pool_walkin: its
  * executor, its queue, its place on the slot wait list) hangs off the
  * registry's live entry (inst->pool, which the registry does not read).
@@ -72,6 +91,7 @@ struct pool_walkin {
 	struct executor		*ex;		/* NULL when none */
 	TAILQ_HEAD(, job)	 jobs;		/* waiting for ex */
 	int			 njobs;
+	TAILQ_HEAD(, job)	 parked;	/* waiting for room in jobs */
 	int			 waiting;	/* on p_waiters */
 	TAILQ_ENTRY(pool_walkin) wait_entry;
 	TAILQ_ENTRY(pool_walkin) all;		/* p_walkins */
@@ -81,6 +101,7 @@ struct job {
 	struct http_req		*req;
 	struct pool_walkin	*w;
 	int			 create;
+	int			 parked;	/* on w->parked */
 	uint32_t		 seq;		/* frame seq, in flight */
 	struct event		*timer;		/* wait in queue */
 	TAILQ_ENTRY(job)	 entry;
@@ -110,6 +131,7 @@ static const struct config	*p_cfg;
 static pool_reply_cb		 p_reply;
 static uint32_t			 p_seq;
 static size_t			 p_live;
+static size_t			 p_parked;	/* jobs parked, node-wide */
 static TAILQ_HEAD(, executor)	 p_idle = TAILQ_HEAD_INITIALIZER(p_idle);
 static TAILQ_HEAD(, executor)	 p_spawning = TAILQ_HEAD_INITIALIZER(p_spawning);
 static TAILQ_HEAD(, executor)	 p_all = TAILQ_HEAD_INITIALIZER(p_all);
@@ -147,6 +169,7 @@ walkin_get(struct instance *inst)
 		fatal("calloc");
 	w->inst = inst;
 	TAILQ_INIT(&w->jobs);
+	TAILQ_INIT(&w->parked);
 	TAILQ_INSERT_TAIL(&p_walkins, w, all);
 	inst->pool = w;
 	return w;
@@ -224,13 +247,39 @@ job_arm_wait(struct job *j)
 	timer_arm_ms(j->timer, wait);
 }
 
+/* Move parked jobs into w's queue while it has room, oldest first,
+ * each keeping the wait bound it was parked with. */
+static void
+walkin_unpark(struct pool_walkin *w)
+{
+	struct job *j;
+
+	while (w->njobs < BOUNDS_QUEUE_PER_WALKIN &&
+	    (j = TAILQ_FIRST(&w->parked)) != NULL) {
+		TAILQ_REMOVE(&w->parked, j, entry);
+		j->parked = 0;
+		p_parked--;
+		TAILQ_INSERT_TAIL(&w->jobs, j, entry);
+		w->njobs++;
+	}
+}
+
+/* Take j off its walk-in's queue or overflow list. A parked job is in
+ * w->parked only while w->jobs is full, so w->jobs empty means none. */
 static void
 job_unqueue(struct job *j)
 {
 	struct pool_walkin *w = j->w;
 
+	if (j->parked) {
+		TAILQ_REMOVE(&w->parked, j, entry);
+		j->parked = 0;
+		p_parked--;
+		return;
+	}
 	TAILQ_REMOVE(&w->jobs, j, entry);
 	w->njobs--;
+	walkin_unpark(w);
 	if (w->njobs == 0)
 		walkin_unwait(w);
 }
@@ -468,6 +517,22 @@ ex_timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* The executor has answered its last job and exits on its own: what it
+ * was sent after that never started and goes back to the queue (also a
+ * job its reply callback sent it). */
+static void
+ex_retire(struct executor *ex)
+{
+	struct pool_walkin *w = ex->w;
+
+	metrics_executor_exit(METRICS_EXIT_DEMOTED);
+	ex_requeue(ex);
+	ex_free(ex);
+	walkin_kick(w);
+	walkin_settle(w);
+	slots_kick();
+}
+
 /*
  * A whole IPC_RESULT frame for the head job is buffered: answer it.
  * Returns 0, or -1 when ex may be gone (its walk-in was removed, or it
@@ -480,11 +545,14 @@ ex_result(struct executor *ex, const struct ipc_hdr *h)
 	struct pool_walkin *w = ex->w;
 	struct job *j = ex_pop(ex);
 	int removed = j->create && h->status != 200;
+	int last = h->type == IPC_RESULT_LAST;
 	char *body;
 
 	evbuffer_drain(in, sizeof(*h));
 	body = (char *)evbuffer_pullup(in, h->len);
-	if (ex->nrun > 0)
+	if (last)
+		evtimer_del(ex->timer);		/* it takes no next one */
+	else if (ex->nrun > 0)
 		ex_arm_deadline(ex);		/* the next one starts now */
 	else {
 		evtimer_del(ex->timer);
@@ -498,6 +566,10 @@ ex_result(struct executor *ex, const struct ipc_hdr *h)
 	}
 	ex->pinned = 0;
 	evbuffer_drain(in, h->len);
+	if (last) {
+		ex_retire(ex);
+		return -1;
+	}
 	if (!TAILQ_EMPTY(&w->jobs))
 		ex_dispatch(ex);
 	else if (ex->nrun == 0) {
@@ -532,7 +604,8 @@ ex_read_cb(struct bufferevent *bev, void *arg)
 	while (evbuffer_get_length(in) >= sizeof(h)) {
 		evbuffer_copyout(in, &h, sizeof(h));
 		j = TAILQ_FIRST(&ex->run);
-		if (j == NULL || ipc_hdr_check(&h, IPC_RESULT, max) == -1 ||
+		if (j == NULL || ipc_hdr_check(&h, h.type == IPC_RESULT_LAST ?
+		    IPC_RESULT_LAST : IPC_RESULT, max) == -1 ||
 		    h.seq != j->seq || h.status < 200 || h.status > 599) {
 			log_warnx("executor %s: malformed reply, killed",
 			    ex_name(ex, name));
@@ -734,8 +807,16 @@ pool_submit(struct instance *inst, struct http_req *req, const void *job,
 	j->len = len;
 	memcpy(j->payload, job, len);
 	if (w->njobs >= BOUNDS_QUEUE_PER_WALKIN) {
-		metrics_refusal(METRICS_REFUSE_QUEUE_FULL);
-		job_finish(j, 503, "server busy", 0, 0);
+		if (p_parked >= BOUNDS_PARKED_MAX) {
+			metrics_refusal(METRICS_REFUSE_QUEUE_FULL);
+			job_finish(j, 503, "server busy", 0, 0);
+			return;		/* w has jobs: nothing to settle */
+		}
+		job_arm_wait(j);
+		j->parked = 1;
+		TAILQ_INSERT_TAIL(&w->parked, j, entry);
+		p_parked++;
+		metrics_parked();
 		return;
 	}
 	job_arm_wait(j);
@@ -892,6 +973,7 @@ pool_stats(struct pool_stats *st)
 		st->queued += (size_t)w->njobs;
 		st->waiting += w->waiting != 0;
 	}
+	st->parked = p_parked;
 }
 
 void

@@ -122,6 +122,17 @@ streams_end(unsigned slot)
 	streams[slot].id = 0;
 }
 
+int
+streams_busy(void)
+{
+	unsigned i;
+
+	for (i = HRANA_SLOT_ONESHOT; i <= HRANA_SLOT_MAX; i++)
+		if (streams[i].id != 0)
+			return 1;
+	return 0;
+}
+
 void
 streams_close_all(void)
 {

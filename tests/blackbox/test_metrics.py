@@ -13,6 +13,7 @@ on --listen's port is refused at startup.
 """
 
 import http.client
+import json
 import re
 import shutil
 import subprocess
@@ -117,6 +118,36 @@ def counters_move_with_requests(d):
 	for reason in ("idle", "evicted", "deadline", "crash", "stopped"):
 		check(f'walkind_executor_exits_total{{reason="{reason}"}}' in after,
 		      f"exit reason {reason} present")
+
+
+@g.case
+def newer_routes_counted(d):
+	"""GET /session, a Hrana pipeline and /mcp count under their route
+	table paths; the back-pressure and demotion series are exposed."""
+	_, before = metrics(METRICS_PORT)
+	tok, _, _ = d.create("CREATE TABLE t(x)")
+	eq(d.request("GET", "/session", headers={"X-Walkin-Session": tok}).status,
+	   200, "GET /session")
+	r = d.request("POST", "/v2/pipeline", body=json.dumps({"baton": None,
+		"requests": [{"type": "execute", "stmt": {"sql": "SELECT 1"}}]}),
+		headers={"Content-Type": "application/json",
+			 "Authorization": "Bearer " + tok})
+	eq(r.status, 200, "POST /v2/pipeline")
+	r = d.request("POST", "/mcp", body=json.dumps({"jsonrpc": "2.0", "id": 0,
+		"method": "initialize", "params": {"protocolVersion": "2025-11-25",
+		"capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}),
+		headers={"Content-Type": "application/json",
+			 "Accept": "application/json, text/event-stream"})
+	eq(r.status, 200, "POST /mcp initialize")
+	_, after = metrics(METRICS_PORT)
+	for key in ('walkind_http_requests_total{route="/session",status="200"}',
+		    'walkind_http_requests_total{route="/v2/pipeline",status="200"}',
+		    'walkind_http_requests_total{route="/mcp",status="200"}'):
+		eq(val(after, key) - val(before, key), 1, key)
+	for key in ("walkind_parked_requests", "walkind_parked_requests_total",
+		    'walkind_executor_exits_total{reason="demoted"}',
+		    'walkind_capacity_refusals_total{kind="queue_full"}'):
+		check(key in after, f"{key} exposed")
 
 
 @g.case

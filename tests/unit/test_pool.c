@@ -20,9 +20,11 @@
  * exercises. pool_shutdown closes the spawner link for good, so its test
  * runs last.
  *
- * Covered: spawn -> idle -> busy -> idle; pipelining; the deadline kill
+ * Covered: spawn -> idle -> busy -> idle; pipelining; a demoted
+ * executor's last reply (IPC_RESULT_LAST); the deadline kill
  * (408) and the requeue behind it; the idle timeout; LRU eviction; the
- * slot wait list and its 503; the per-walk-in queue bound; malformed
+ * slot wait list and its 503; the per-walk-in queue bound, parking past
+ * it, the node-wide parking bound and a parked job's wait bound; malformed
  * replies (wrong seq, oversize); an executor dying mid-request; failed
  * and successful creates; spawn failures (ENOENT 404, other 500, a
  * create); DELETE's confirmation (0 and ENOENT); a walk-in removed while
@@ -504,6 +506,52 @@ test_pipelining(void)
 	settled();
 }
 
+/* A demoted executor's last reply (IPC_RESULT_LAST): its job answered,
+ * the job in flight behind it requeued to a fresh executor, the old one
+ * let go (socket closed, not killed: it exits on its own). */
+static void
+test_retire(void)
+{
+	struct instance *inst = walkin(0, "");
+	uint8_t id[TOKEN_ID_BYTES];
+	struct call c[3];
+	struct fex x, y;
+	char text[64];
+	uint32_t s1, s;
+
+	memcpy(id, inst->id, sizeof(id));
+	submit(inst, &c[0], "bomb", 0);
+	submit(inst, &c[1], "q2", 0);
+	submit(inst, &c[2], "q3", 0);
+	spawn_expect(inst, 0, &x);
+	s1 = fex_read(&x, text, sizeof(text));
+	fex_read(&x, text, sizeof(text));
+	CHECK_STR(text, "q2");
+	CHECK(ipc_send_frame(x.fd, IPC_RESULT_LAST, 408, s1, "late",
+	    4) == 0);
+	wait_reply(&c[0]);
+	CHECK_INT(c[0].status, 408);
+	CHECK_STR(c[0].body, "late");
+	CHECK(fex_closed(&x));
+	CHECK(waitpid(x.pid, NULL, WNOHANG) == 0);	/* not killed */
+	CHECK_INT(c[1].n, 0);
+	spawn_expect(inst, 0, &y);
+	s = fex_read(&y, text, sizeof(text));
+	CHECK_STR(text, "q2");
+	fex_answer(&y, s, 200, "r2");
+	s = fex_read(&y, text, sizeof(text));
+	CHECK_STR(text, "q3");
+	fex_answer(&y, s, 200, "r3");
+	wait_reply(&c[2]);
+	CHECK_INT(c[1].status, 200);
+	CHECK_STR(c[1].body, "r2");
+	CHECK_STR(c[2].body, "r3");
+	drop(id);
+	fex_end(&x);
+	fex_end(&y);
+	settled();
+}
+
 /* The deadline: SIGKILL, 408 for the head, the jobs behind it run on
  * the next executor, in order. */
 static void
@@ -668,13 +716,94 @@ test_slot_wait(void)
 	settled();
 }
 
-/* BOUNDS_QUEUE_PER_WALKIN queued jobs at most (503 past it); a walk-in
- * stopped while its executor spawns answers its queue 404 and the late
- * executor is dropped. */
+/*
+ * BOUNDS_QUEUE_PER_WALKIN queued jobs, then BOUNDS_PARKED_MAX parked
+ * node-wide, then 503; another walk-in is served meanwhile; the parked
+ * ones run in order once the executor is there.
+ */
+#define QB_QUEUED	BOUNDS_QUEUE_PER_WALKIN
+#define QB_ALL		(BOUNDS_QUEUE_PER_WALKIN + BOUNDS_PARKED_MAX)
+
+static void
+test_queue_park(void)
+{
+	static struct call c[QB_ALL + 1];
+	struct instance *inst = walkin(0, ""), *b = walkin(0, "");
+	struct call cb, cb2;
+	char text[64], want[64];
+	struct fex x, xb;
+	int k, ok = 0;
+	uint32_t s;
+
+	for (k = 0; k < QB_ALL; k++) {
+		snprintf(text, sizeof(text), "q%d", k);
+		submit(inst, &c[k], text, 0);
+	}
+	for (k = 0; k < QB_ALL; k++)
+		ok += c[k].n == 0;
+	CHECK_INT(ok, QB_ALL);
+	submit(inst, &c[k], "one too many", 0);
+	CHECK_INT(c[k].n, 1);
+	CHECK_INT(c[k].status, 503);
+	CHECK_STR(c[k].body, "{\"error\":\"server busy\"}");
+	/* Another walk-in queues and runs while the node's parking is full. */
+	submit(b, &cb, "b", 0);
+	CHECK_INT(cb.n, 0);
+	spawn_expect(inst, 0, &x);
+	spawn_expect(b, 0, &xb);
+	s = fex_read(&xb, text, sizeof(text));
+	fex_answer(&xb, s, 200, "b done");
+	wait_reply(&cb);
+	CHECK_INT(cb.status, 200);
+	/* Parking has room again only once a's queue moves: b's next one is
+	 * queued (its own queue has room), not refused. */
+	submit(b, &cb2, "b2", 0);
+	s = fex_read(&xb, text, sizeof(text));
+	CHECK_STR(text, "b2");
+	fex_answer(&xb, s, 200, "b2 done");
+	wait_reply(&cb2);
+	CHECK_INT(cb2.status, 200);
+	/* a's executor gets every job, queued then parked, in order. */
+	for (k = 0, ok = 0; k < QB_ALL; k++) {
+		s = fex_read(&x, text, sizeof(text));
+		snprintf(want, sizeof(want), "q%d", k);
+		ok += strcmp(text, want) == 0;
+		fex_answer(&x, s, 200, text);
+	}
+	CHECK_INT(ok, QB_ALL);
+	wait_reply(&c[QB_ALL - 1]);
+	for (k = 0, ok = 0; k < QB_ALL; k++) {
+		snprintf(want, sizeof(want), "q%d", k);
+		ok += c[k].n == 1 && c[k].status == 200 &&
+		    strcmp(c[k].body, want) == 0;
+	}
+	CHECK_INT(ok, QB_ALL);
+	/* Parking has room again. */
+	for (k = 0; k < QB_QUEUED + 1; k++)
+		submit(inst, &c[k], "again", 0);
+	CHECK_INT(c[QB_QUEUED].n, 0);
+	drop(inst->id);
+	for (k = 0, ok = 0; k < QB_QUEUED + 1; k++)
+		ok += c[k].n == 1 && c[k].status == 404;
+	CHECK_INT(ok, QB_QUEUED + 1);
+	drop(b->id);
+	CHECK(fex_killed(&x));
+	CHECK(fex_killed(&xb));
+	fex_end(&x);
+	fex_end(&xb);
+	settled();
+}
+
+/*
+ * A walk-in stopped while its executor spawns answers its queue and its
+ * parked jobs 404, and the late executor is dropped. A parked job's wait
+ * bound runs from when it was parked: it is answered 503 with the
+ * queued ones.
+ */
 static void
 test_queue_bound(void)
 {
-	static struct call c[BOUNDS_QUEUE_PER_WALKIN + 1];
+	static struct call c[QB_QUEUED + 2];
 	struct instance *inst = walkin(0, "");
 	uint8_t id[TOKEN_ID_BYTES];
 	struct spawn_msg m;
@@ -682,27 +811,42 @@ test_queue_bound(void)
 	int k, ok = 0;
 
 	memcpy(id, inst->id, sizeof(id));
-	for (k = 0; k < BOUNDS_QUEUE_PER_WALKIN; k++)
+	for (k = 0; k < QB_QUEUED + 2; k++)
 		submit(inst, &c[k], "q", 0);
-	for (k = 0; k < BOUNDS_QUEUE_PER_WALKIN; k++)
+	for (k = 0; k < QB_QUEUED + 2; k++)
 		ok += c[k].n == 0;
-	CHECK_INT(ok, BOUNDS_QUEUE_PER_WALKIN);
-	submit(inst, &c[k], "one too many", 0);
-	CHECK_INT(c[k].n, 1);
-	CHECK_INT(c[k].status, 503);
+	CHECK_INT(ok, QB_QUEUED + 2);
 	/* Stopped (as the sweeper does) while the spawn is pending. */
 	CHECK(spawner_next(&m) == 0);
 	CHECK_INT(m.type, SPAWN_EXEC);
 	drop(id);
-	for (k = 0, ok = 0; k < BOUNDS_QUEUE_PER_WALKIN; k++)
+	for (k = 0, ok = 0; k < QB_QUEUED + 2; k++)
 		ok += c[k].n == 1 && c[k].status == 404;
-	CHECK_INT(ok, BOUNDS_QUEUE_PER_WALKIN);
+	CHECK_INT(ok, QB_QUEUED + 2);
 	CHECK_INT(registry_live(), 0);
 	CHECK_INT(pool_live(), 1);		/* the spawn still counts */
 	spawner_start(&m, &x);			/* late: killed, dropped */
 	CHECK(pump(no_executor, NULL) == 0);
 	CHECK(fex_killed(&x));
 	CHECK(fex_closed(&x));
+	fex_end(&x);
+	settled();
+
+	/* The wait bound: queued and parked jobs alike, 503. */
+	cfg.query_timeout_ms = 100;
+	inst = walkin(0, "");
+	memcpy(id, inst->id, sizeof(id));
+	for (k = 0; k < QB_QUEUED + 2; k++)
+		submit(inst, &c[k], "q", 0);
+	CHECK(spawner_next(&m) == 0);
+	wait_reply(&c[QB_QUEUED + 1]);
+	for (k = 0, ok = 0; k < QB_QUEUED + 2; k++)
+		ok += c[k].n == 1 && c[k].status == 503;
+	CHECK_INT(ok, QB_QUEUED + 2);
+	cfg.query_timeout_ms = LONG_MS;
+	spawner_start(&m, &x);
+	drop(id);
+	CHECK(pump(no_executor, NULL) == 0);
 	fex_end(&x);
 	settled();
 }
@@ -1101,7 +1245,8 @@ test_shutdown(void)
 	close(sp);
 }
 
-UNIT_MAIN(test_setup, test_lifecycle, test_pipelining, test_deadline,
-    test_idle_timeout, test_lru_eviction, test_slot_wait, test_queue_bound,
+UNIT_MAIN(test_setup, test_lifecycle, test_pipelining, test_retire,
+    test_deadline, test_idle_timeout, test_lru_eviction, test_slot_wait,
+    test_queue_park, test_queue_bound,
     test_malformed, test_executor_eof, test_create, test_spawn_failure,
     test_delete, test_pinned, test_shutdown)

@@ -1,0 +1,173 @@
+"""
+test_burst.py: bursts on one walk-in. Requests past its queue
+(BOUNDS_QUEUE_PER_WALKIN) are parked, their connections read no further,
+and served in order; only past the node-wide bound (BOUNDS_PARKED_MAX)
+is a request refused, 503 with Retry-After. Each burst is sent while the
+walk-in's executor spins on one request, so it outgrows the queue
+whatever the machine's speed; the spinning request ends 408.
+"""
+
+import resource
+import threading
+import time
+
+from harness import (Group, check, eq, expect_error, expect_ok, post_sql_bytes, retry_after,
+		     wait_until)
+
+# include/bounds.h
+QUEUE_PER_WALKIN = 64
+PIPELINE = 2
+PARKED_MAX = 1024
+
+SPIN = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c"
+TIMEOUT_MS = 5000
+
+burst = Group("burst", ["--query-timeout-ms", str(TIMEOUT_MS), "--idle-timeout-ms", "60000"])
+
+
+def enough_files(n):
+	"""Raise this process's descriptor limit for n sockets at once."""
+	soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+	want = n + 256
+	if soft < want:
+		check(hard == resource.RLIM_INFINITY or hard >= want,
+		      f"RLIMIT_NOFILE hard {hard} < {want}: cannot open the burst")
+		resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+
+def burst_while_spinning(d, tok, n, sql):
+	"""Start SPIN on tok; 0.3 s into it open n connections, each sending
+	one request for tok; read every reply. Returns (replies in send
+	order, SPIN's reply, seconds the sending took)."""
+	enough_files(n)
+	res = {}
+	th = threading.Thread(target=lambda: res.setdefault("spin", d.sql(SPIN, token=tok,
+									 timeout=30)))
+	th.start()
+	time.sleep(0.3)
+	conns = []
+	try:
+		t0 = time.time()
+		data = post_sql_bytes(sql, tok)
+		for _ in range(n):
+			c = d.raw(timeout=30)
+			conns.append(c)
+			c.send(data)
+		sent = time.time() - t0
+		out = [c.response(f"burst request {k}") for k, c in enumerate(conns)]
+	finally:
+		for c in conns:
+			c.close()
+		th.join(30)
+	check("spin" in res, "the spinning request got no reply")
+	return out, res["spin"], sent
+
+
+@burst.case
+def burst_of_200_on_one_walkin_all_served(d):
+	"""200 concurrent requests on one walk-in whose executor is busy:
+	64 queue, the rest park; all 200 are answered 200, none 503."""
+	tok, _, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(7)")
+	out, spin, sent = burst_while_spinning(d, tok, 200, "SELECT x FROM t")
+	statuses = {}
+	for r in out:
+		statuses[r.status] = statuses.get(r.status, 0) + 1
+	eq(statuses, {200: 200}, f"statuses of the burst (sent in {sent:.1f} s)")
+	for r in out:
+		eq(expect_ok(r)["rows"], [[7]], "a burst request's rows")
+	expect_error(spin, 408, "query timeout")
+	eq(expect_ok(d.sql("SELECT x FROM t", token=tok))["rows"], [[7]], "after the burst")
+
+
+@burst.case
+def burst_past_the_node_bound_503(d):
+	"""More requests than the walk-in's queue, its executor's second
+	frame and the node's parking hold: exactly the rest are 503 with
+	Retry-After, the others 200."""
+	tok, _, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(8)")
+	held = QUEUE_PER_WALKIN + (PIPELINE - 1) + PARKED_MAX
+	n = held + 40
+	out, spin, sent = burst_while_spinning(d, tok, n, "SELECT x FROM t")
+	ok = [r for r in out if r.status == 200]
+	busy = [r for r in out if r.status == 503]
+	check(len(ok) + len(busy) == n,
+	      f"statuses other than 200 and 503: {sorted({r.status for r in out})}")
+	eq(len(busy), n - held, f"503s of {n} (200s: {len(ok)}; sent in {sent:.1f} s of a "
+	   f"{TIMEOUT_MS / 1000:.0f} s spin)")
+	for r in busy:
+		expect_error(r, 503, "server busy")
+		retry_after(r)
+	for r in ok:
+		eq(expect_ok(r)["rows"], [[8]], "a burst request's rows")
+	expect_error(spin, 408, "query timeout")
+	eq(expect_ok(d.sql("SELECT x FROM t", token=tok))["rows"], [[8]], "after the burst")
+
+
+# ---------------------------------------------------------------- CPU fairness
+
+DEMOTE_NICE = 19	# include/bounds.h BOUNDS_DEMOTE_NICE
+demote = Group("demote", ["--query-timeout-ms", "3000", "--idle-timeout-ms", "60000"])
+
+
+def nice_of(pid):
+	"""Field 19 of /proc/<pid>/stat (the main thread's nice), or None."""
+	try:
+		with open(f"/proc/{pid}/stat") as f:
+			return int(f.read().rsplit(")", 1)[1].split()[16])
+	except (OSError, IndexError, ValueError):
+		return None
+
+
+@demote.case
+def long_request_demoted_then_fresh(d):
+	"""A CPU bomb's executor drops to nice 19 once it runs past
+	BOUNDS_DEMOTE_MS; it cannot raise its priority again, so it retires
+	after its reply, and the walk-in's next request runs in a fresh
+	executor at the daemon's nice. Twice, so the fresh one is demoted
+	in its turn."""
+	tok, uid, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(9)")
+	base = nice_of(d.proc.pid)
+	check(base is not None and base < DEMOTE_NICE, f"daemon's nice {base}")
+	for k in range(2):
+		pids = wait_until(lambda: d.executors(uid), 2.0)
+		eq(len(pids), 1, f"round {k}: executors of the walk-in {pids}")
+		pid = pids[0]
+		eq(nice_of(pid), base, f"round {k}: an idle executor's nice")
+		res = {}
+		th = threading.Thread(target=lambda: res.setdefault("r", d.sql(SPIN, token=tok)))
+		th.start()
+		low = wait_until(lambda: nice_of(pid) == DEMOTE_NICE, 2.5, 0.02)
+		seen = nice_of(pid)
+		th.join(15)
+		check(low, f"bomb {k}: executor {pid} nice {seen}, not {DEMOTE_NICE}")
+		expect_error(res.get("r"), 408, "query timeout")
+		check(wait_until(lambda: nice_of(pid) is None, 5.0),
+		      f"bomb {k}: demoted executor {pid} still there (nice {nice_of(pid)})")
+		eq(expect_ok(d.sql("SELECT x FROM t", token=tok))["rows"], [[9]], "next request")
+		fresh = d.executors(uid)
+		check(len(fresh) == 1 and fresh[0] != pid, f"bomb {k}: executors after {fresh}")
+		eq(nice_of(fresh[0]), base, f"bomb {k}: the next request's executor's nice")
+
+
+@demote.case
+def open_transaction_keeps_its_executor(d):
+	"""A long statement inside an explicit transaction is demoted too,
+	but its executor holds the transaction, so it serves on until the
+	COMMIT, and retires after that reply: nothing of the transaction is
+	lost."""
+	tok, uid, _ = d.create("CREATE TABLE t(x)")
+	q = ("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c LIMIT 3000000) "
+	     "SELECT count(*) FROM c")
+	expect_ok(d.sql("BEGIN", token=tok))
+	pid = wait_until(lambda: d.executors(uid), 2.0)[0]
+	expect_ok(d.sql("INSERT INTO t VALUES(1)", token=tok))
+	r = d.sql(q, token=tok, timeout=30)
+	if r.status == 408:
+		raise AssertionError("the long statement hit the deadline: make it shorter")
+	expect_ok(r)
+	eq(nice_of(pid), DEMOTE_NICE, "nice of the transaction's executor after a long statement")
+	expect_ok(d.sql("INSERT INTO t VALUES(2)", token=tok))
+	eq(d.executors(uid), [pid], "the transaction's executor")
+	expect_ok(d.sql("COMMIT", token=tok))
+	check(wait_until(lambda: nice_of(pid) is None, 5.0), "demoted executor after COMMIT")
+	eq(expect_ok(d.sql("SELECT count(*) FROM t", token=tok))["rows"], [[2]], "rows committed")
