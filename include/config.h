@@ -34,6 +34,9 @@ struct config {
 	int64_t	threads;		/* --threads SQLite helper threads */
 	char	cors_origin[256];	/* --cors-origin */
 	char	mcp_allow_origin[256];	/* --mcp-allow-origin (mcp.c) */
+	int64_t	node_id;		/* --node-id, in every new walk-in id */
+	int	node_id_set;		/* given: other nodes' tokens refused */
+	char	trusted_proxy[256];	/* --trusted-proxy list (proxy.h) */
 	char	user[32];		/* --user: run as this when root */
 	int	user_set;		/* --user was given explicitly */
 	int	dump_policy;		/* --dump-policy: print, exit */

@@ -23,6 +23,7 @@
 struct event_base;
 struct http_server;
 struct http_conn;
+struct proxy_trust;
 
 struct http_req {
 	struct http_conn *conn;		/* NULL once the client is gone */
@@ -104,6 +105,9 @@ struct http_opts {
 	http_done_cb	 done;
 	void		*arg;
 	http_body_limit_cb body_limit;	/* NULL: max_body_bytes for all */
+	/* Peers whose connections open with a PROXY header naming the
+	 * client (proxy.h); NULL: none. Borrowed, lives as the server. */
+	const struct proxy_trust *trust;
 };
 
 /* Serve on the listening socket `fd` (non-blocking, already bound). */

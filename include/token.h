@@ -58,9 +58,15 @@ int	token_share_verify(const char *s, size_t len, int64_t now,
 	    uint8_t id[TOKEN_ID_BYTES], int64_t *expiry);
 
 /*
- * Instance ids: UUIDv7 (48-bit ms time, version 7, variant 10, 74 random
- * bits). Uses libsodium's RNG: call after token_keys_load (sodium_init).
+ * Instance ids: UUIDv7 (48-bit ms time, version 7, variant 10, 66 random
+ * bits) whose byte TOKEN_NODE_BYTE (in rand_a: the last two hex digits
+ * of the third group) is the node id given to token_set_node (0 until
+ * then). The id is MAC'd with the rest of a token, and sits at decoded
+ * byte 2 + TOKEN_NODE_BYTE of it: deploy/haproxy.cfg routes on it.
+ * Uses libsodium's RNG: call after token_keys_load (sodium_init).
  */
+#define TOKEN_NODE_BYTE	7
+void	token_set_node(uint8_t node);
 void	token_new_id(uint8_t id[TOKEN_ID_BYTES]);
 /* 36-char canonical form + NUL, lowercase hex with dashes. */
 void	token_id_str(const uint8_t id[TOKEN_ID_BYTES], char out[37]);

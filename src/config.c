@@ -32,6 +32,7 @@
 #include "bounds.h"
 #include "config.h"
 #include "log.h"
+#include "proxy.h"
 
 enum config_kind {
 	CONFIG_INT,		/* int64 field, digits only */
@@ -41,6 +42,8 @@ enum config_kind {
 	CONFIG_DIR,
 	CONFIG_ORIGIN,
 	CONFIG_USER,		/* a login name: [A-Za-z0-9_.-], 1..31 bytes */
+	CONFIG_NODE,		/* --node-id: an int field, and node_id_set */
+	CONFIG_PROXY,		/* --trusted-proxy: proxy_trust_parse's form */
 	CONFIG_FLAG,		/* int field set to 1 */
 	CONFIG_HELP,
 	CONFIG_VERSION
@@ -107,6 +110,11 @@ static const struct config_opt config_opts[] = {
 	{ "mcp-allow-origin", CONFIG_ORIGIN, FIELD(mcp_allow_origin), 1, 255,
 	    "ORIGINS", " printable bytes, no blanks",
 	    "browser origins /mcp accepts besides loopback: a comma list, *" },
+	{ "node-id", CONFIG_NODE, FIELD(node_id), 0, 255, "N", "",
+	    "this node's number, in its tokens (see Running several nodes)" },
+	{ "trusted-proxy", CONFIG_PROXY, FIELD(trusted_proxy), 1,
+	    PROXY_LIST_MAX, "ADDRS", " bytes: ADDR[/BITS],...",
+	    "peers whose PROXY protocol header names the client" },
 	{ "user", CONFIG_USER, FIELD(user), 1, 31, "NAME",
 	    " bytes of [A-Za-z0-9_.-]",
 	    "account to run as when started as root" },
@@ -390,6 +398,20 @@ config_set_user(struct config *cfg, const char *v)
 	return 0;
 }
 
+/* The list is parsed again by the front end; here it is only checked,
+ * so a typo stops the service at startup. */
+static int
+config_set_proxy(struct config *cfg, const char *v)
+{
+	struct proxy_trust t;
+
+	if (proxy_trust_parse(v, &t) == -1 ||
+	    strlen(v) >= sizeof(cfg->trusted_proxy))
+		return -1;
+	memcpy(cfg->trusted_proxy, v, strlen(v) + 1);
+	return 0;
+}
+
 /* Remove "//", "/./" and a trailing "/" or "/." from an absolute path. */
 static void
 config_clean_path(char *p)
@@ -482,6 +504,14 @@ config_usage_default(const struct config_opt *o, const struct config *d,
 		printf("%s; default %s", config_range(range, sizeof(range), o),
 		    d->user);
 		break;
+	case CONFIG_NODE:
+		printf("%s; default 0, other nodes' tokens not refused",
+		    config_range(range, sizeof(range), o));
+		break;
+	case CONFIG_PROXY:
+		printf("%s; none by default", config_range(range,
+		    sizeof(range), o));
+		break;
 	default:
 		printf("off by default");
 		break;
@@ -540,6 +570,13 @@ config_apply(struct config *cfg, const struct config_opt *o,
 		break;
 	case CONFIG_USER:
 		rc = config_set_user(cfg, value);
+		break;
+	case CONFIG_NODE:
+		rc = config_set_number(cfg, o, value);
+		cfg->node_id_set = rc == 0;
+		break;
+	case CONFIG_PROXY:
+		rc = config_set_proxy(cfg, value);
 		break;
 	case CONFIG_DIR:
 		*dir = value;	/* resolved once all options are read */

@@ -39,6 +39,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pool.h"
+#include "proxy.h"
 #include "ratelimit.h"
 #include "registry.h"
 #include "sandbox.h"
@@ -121,6 +122,13 @@ fe_token(const struct http_req *req, int *conflict)
 	return req->session != NULL ? req->session : b;
 }
 
+int
+fe_node_mine(const uint8_t id[TOKEN_ID_BYTES])
+{
+	return !fe_cfg->node_id_set ||
+	    id[TOKEN_NODE_BYTE] == (uint8_t)fe_cfg->node_id;
+}
+
 /*
  * The token of req checked: 0 with its walk-in's id and expiry, else
  * the status and message to reply. A share token (token.h) counts only
@@ -148,7 +156,7 @@ token_check(const struct http_req *req, uint8_t id[TOKEN_ID_BYTES],
 	if (share != NULL && (*share = rc == -1))
 		rc = token_share_verify(tok, strlen(tok), clock_wall_s(), id,
 		    expiry);
-	if (rc == -1) {
+	if (rc == -1 || !fe_node_mine(id)) {
 		*msg = "instance not found";
 		return 404;
 	}
@@ -208,7 +216,7 @@ fe_share_token(const struct http_req *req)
 
 	return (tok = fe_token(req, &conflict)) != NULL &&
 	    token_share_verify(tok, strlen(tok), clock_wall_s(), id,
-	    &expiry) == 0;
+	    &expiry) == 0 && fe_node_mine(id);
 }
 
 /*
@@ -638,13 +646,20 @@ void
 frontend_init(const struct config *cfg, int listen_fd, int metrics_fd,
     int spawner_fd, int spawner_pid)
 {
+	static struct proxy_trust trust;
 	struct http_opts ho = { cfg->max_body_bytes, cfg->cors_origin,
-	    frontend_handle, frontend_log, NULL, frontend_body_limit };
+	    frontend_handle, frontend_log, NULL, frontend_body_limit, NULL };
 	int signos[4] = { SIGTERM, SIGINT, SIGCHLD, SIGHUP }, i;
 	char dir[4200];
 
 	fe_cfg = cfg;
 	fe_spawner_pid = spawner_pid;
+	token_set_node((uint8_t)cfg->node_id);
+	if (cfg->trusted_proxy[0] != '\0') {
+		if (proxy_trust_parse(cfg->trusted_proxy, &trust) == -1)
+			fatalx("--trusted-proxy");	/* config.c checked it */
+		ho.trust = &trust;
+	}
 	if ((fe_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	pool_init(fe_base, cfg, spawner_fd, frontend_pool_reply);

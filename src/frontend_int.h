@@ -45,6 +45,12 @@ int	fe_take_request(struct http_req *req);
  */
 const char *fe_token(const struct http_req *req, int *conflict);
 /*
+ * Whether walk-in id was made by this node (token.h TOKEN_NODE_BYTE is
+ * --node-id); always when --node-id was not given. A verified token of
+ * another node is answered as any unknown one, from memory.
+ */
+int	fe_node_mine(const uint8_t id[16]);
+/*
  * Verify req's token without touching the registry: 0 with the walk-in
  * id and expiry, or a status and its message (400 two different
  * tokens, 401 none, 404 not valid); nothing is replied.

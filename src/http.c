@@ -2,6 +2,9 @@
  * http.c: the HTTP/1.1 wire layer (see http.h for why it is not evhttp).
  *
  * One struct http_conn per client socket, driven by its bufferevent:
+ *   PROXY -> from a --trusted-proxy peer only: waiting for the PROXY
+ *            header (proxy.h) that must open the connection; its source
+ *            address replaces the peer's for every request on it
  *   HEAD  -> waiting for "\r\n\r\n" (bounded by BOUNDS_HTTP_MAX_HEAD)
  *   BODY  -> waiting for Content-Length bytes (bounded by max_body_bytes)
  *   BUSY  -> the handler owns the request; reading is paused, so
@@ -54,12 +57,13 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "proxy.h"
 #include "timer.h"
 
 #define HTTP_LINGER_MS		BOUNDS_HTTP_LINGER_MS	/* bounds.h */
 #define HTTP_STARVED_QUIET_MS	BOUNDS_HTTP_STARVED_QUIET_MS
 
-enum conn_state { C_HEAD, C_BODY, C_BUSY, C_WRITE, C_LINGER };
+enum conn_state { C_PROXY, C_HEAD, C_BODY, C_BUSY, C_WRITE, C_LINGER };
 
 /* The connection cap: BOUNDS_HTTP_MAX_CONNS unless main.c lowered it. */
 static size_t	http_max_conns = BOUNDS_HTTP_MAX_CONNS;
@@ -603,6 +607,34 @@ has_bare_lf(struct evbuffer *in, size_t n)
 	return 0;
 }
 
+/*
+ * The PROXY header of a trusted peer's connection: 0 and on to HEAD once
+ * it is read (the idle timer again: the header is not a request), 0
+ * while more is needed, -1 after failing the connection (400).
+ */
+static int
+conn_proxy(struct http_conn *c, struct evbuffer *in, size_t avail)
+{
+	size_t n = avail < PROXY_HDR_MAX ? avail : PROXY_HDR_MAX;
+	unsigned char *p = evbuffer_pullup(in, (ev_ssize_t)n);
+	char src[PROXY_ADDR_MAX];
+	int rc = proxy_header_parse(p, n, src);
+
+	if (rc == -1) {
+		conn_fail(c, 400, "bad PROXY protocol header");
+		return -1;
+	}
+	if (rc == 0)
+		return 0;
+	evbuffer_drain(in, (size_t)rc);
+	if (src[0] != '\0')		/* else a health check: the peer */
+		memcpy(c->peer_ip, src, sizeof(src));
+	c->state = C_HEAD;
+	c->req_start = 0;
+	timer_arm_ms(c->timer, BOUNDS_HTTP_IDLE_MS);
+	return 0;
+}
+
 static void
 conn_process(struct http_conn *c)
 {
@@ -610,7 +642,8 @@ conn_process(struct http_conn *c)
 	struct evbuffer_ptr pos;
 	size_t avail, n;
 
-	while (c->state == C_HEAD || c->state == C_BODY) {
+	while (c->state == C_PROXY || c->state == C_HEAD ||
+	    c->state == C_BODY) {
 		if (c->state == C_BODY) {
 			conn_body(c);
 			if (c->state == C_BODY)
@@ -623,6 +656,12 @@ conn_process(struct http_conn *c)
 		if (c->req_start == 0) {
 			c->req_start = clock_mono_ms();
 			timer_arm_ms(c->timer, BOUNDS_HTTP_REQUEST_MS);
+		}
+		if (c->state == C_PROXY) {
+			if (conn_proxy(c, in, avail) == -1 ||
+			    c->state == C_PROXY)
+				return;
+			continue;
 		}
 		pos = evbuffer_search(in, "\r\n\r\n", 4, NULL);
 		n = pos.pos >= 0 ? (size_t)pos.pos : avail;
@@ -713,12 +752,12 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->state == C_LINGER ||
-	    (c->state == C_HEAD && c->req_start == 0)) {
+	if (c->state == C_LINGER || ((c->state == C_HEAD ||
+	    c->state == C_PROXY) && c->req_start == 0)) {
 		conn_free(c);		/* idle keep-alive or linger done */
 		return;
 	}
-	if (c->state == C_HEAD || c->state == C_BODY)
+	if (c->state == C_PROXY || c->state == C_HEAD || c->state == C_BODY)
 		conn_fail(c, 408, "request timeout");
 }
 
@@ -821,7 +860,8 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	 * progress: a slow reader is fine, one that stops is closed. */
 	bufferevent_set_timeouts(c->bev, NULL, &stall);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	c->state = C_HEAD;
+	c->state = s->o.trust != NULL && proxy_trusted(s->o.trust, sa) ?
+	    C_PROXY : C_HEAD;
 	s->nconns++;
 	LIST_INSERT_HEAD(&s->conns, c, entry);
 	timer_arm_ms(c->timer, BOUNDS_HTTP_IDLE_MS);
@@ -920,7 +960,8 @@ http_server_drain(struct http_server *s)
 	s->draining = 1;
 	for (c = LIST_FIRST(&s->conns); c != NULL; c = next) {
 		next = LIST_NEXT(c, entry);
-		if (c->state == C_HEAD && c->req_start == 0)
+		if ((c->state == C_HEAD || c->state == C_PROXY) &&
+		    c->req_start == 0)
 			conn_free(c);		/* idle keep-alive */
 		else
 			c->close_after = 1;

@@ -239,7 +239,7 @@ mcp_walkin(struct http_req *req, struct mcp_call *c)
 	if (req->mcp_session != NULL) {
 		if (token_verify(req->mcp_session, strlen(req->mcp_session),
 		    now, c->id, &c->expires) == -1 ||
-		    ended_has(req->mcp_session)) {
+		    !fe_node_mine(c->id) || ended_has(req->mcp_session)) {
 			http_reply_error(req, 404, "session not found", NULL, 0);
 			return -1;
 		}
@@ -251,7 +251,8 @@ mcp_walkin(struct http_req *req, struct mcp_call *c)
 		http_reply_error(req, 400, "conflicting session tokens", NULL, 0);
 		return -1;
 	}
-	if (token_verify(tok, strlen(tok), now, tid, &texp) == -1) {
+	if (token_verify(tok, strlen(tok), now, tid, &texp) == -1 ||
+	    !fe_node_mine(tid)) {
 		http_reply_error(req, 404, "instance not found", NULL, 0);
 		return -1;
 	}

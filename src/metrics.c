@@ -390,7 +390,7 @@ metrics_serve(struct event_base *base, int fd, const struct config *cfg)
 	 * to the access log, which is about callers (a 15 s scrape
 	 * interval would be most of its lines). */
 	struct http_opts ho = { 1024, NULL, metrics_handle, NULL, NULL,
-	    NULL };
+	    NULL, NULL };
 
 	m_cfg = cfg;
 	if (fd == -1)

@@ -687,6 +687,14 @@ token_share_verify(const char *s, size_t len, int64_t now,
 
 /* ---- instance ids ---- */
 
+static uint8_t	token_node;	/* --node-id */
+
+void
+token_set_node(uint8_t node)
+{
+	token_node = node;
+}
+
 void
 token_new_id(uint8_t id[TOKEN_ID_BYTES])
 {
@@ -698,6 +706,7 @@ token_new_id(uint8_t id[TOKEN_ID_BYTES])
 	randombytes_buf(id + 6, TOKEN_ID_BYTES - 6);
 	id[6] = (uint8_t)((id[6] & 0x0f) | 0x70);	/* version 7 */
 	id[8] = (uint8_t)((id[8] & 0x3f) | 0x80);	/* variant 10 */
+	id[TOKEN_NODE_BYTE] = token_node;
 }
 
 /* Byte index -> whether a dash follows it in the canonical form. */
