@@ -446,7 +446,34 @@ def args_seeds():
     put("args", "json-deep", b"\x03" + b"[" * 40 + b"]" * 40)
 
 
+def proxy_seeds():
+    """fuzz_proxy: mode byte 0 (even) + header bytes, 1 (odd) + a list."""
+    sig = b"\r\n\r\n\x00\r\nQUIT\n"
+    req = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+
+    def v2(cmd, fam, body):
+        return sig + bytes([cmd, fam]) + struct.pack(">H", len(body)) + body
+    tcp4 = bytes([192, 0, 2, 7, 198, 51, 100, 1]) + struct.pack(">HH", 56324, 443)
+    tcp6 = bytes(15) + b"\x01" + bytes(15) + b"\x02" + struct.pack(">HH", 1, 2)
+    put("proxy", "v1-tcp4", b"\x00PROXY TCP4 192.0.2.7 198.51.100.1 56324 443\r\n" + req)
+    put("proxy", "v1-tcp6", b"\x00PROXY TCP6 2001:db8::1 2001:db8::2 1 65535\r\n" + req)
+    put("proxy", "v1-unknown", b"\x00PROXY UNKNOWN\r\n" + req)
+    put("proxy", "v1-long", b"\x00PROXY UNKNOWN " + b"0" * 91 + b"\r\n")
+    put("proxy", "v1-mapped", b"\x00PROXY TCP6 ::ffff:1.2.3.4 ::1 1 2\r\n")
+    put("proxy", "v2-tcp4", b"\x00" + v2(0x21, 0x11, tcp4) + req)
+    put("proxy", "v2-tcp6", b"\x00" + v2(0x21, 0x21, tcp6) + req)
+    put("proxy", "v2-local", b"\x00" + v2(0x20, 0x00, b"") + req)
+    put("proxy", "v2-tlv", b"\x00" + v2(0x21, 0x11, tcp4 + b"\x04\x00\x03abc"))
+    put("proxy", "v2-udp", b"\x00" + v2(0x21, 0x12, tcp4))
+    put("proxy", "v2-huge-len", b"\x00" + sig + b"\x21\x11\xff\xff" + tcp4)
+    put("proxy", "http", b"\x00" + req)
+    put("proxy", "trust-one", b"\x01127.0.0.1")
+    put("proxy", "trust-list", b"\x0110.0.0.0/8,192.168.1.128/25,2001:db8::/32,::1,0.0.0.0/0")
+    put("proxy", "trust-bad", b"\x0110.0.0.1/8,,::1/129")
+
+
 if __name__ == "__main__":
+    proxy_seeds()
     http_seeds()
     body_seeds()
     token_seeds()

@@ -118,6 +118,7 @@ static const struct num_opt num_opts[] = {
 	{ "--idle-timeout-ms", F(idle_timeout_ms), 10, 3600000 },
 	{ "--max-memory", F(max_memory), 33554432, 68719476736LL },
 	{ "--threads", F(threads), 0, BOUNDS_MAX_THREADS },
+	{ "--node-id", F(node_id), 0, 255 },
 };
 
 #define NNUM	(sizeof(num_opts) / sizeof(num_opts[0]))
@@ -455,7 +456,7 @@ test_help_version(void)
 		"--max-instances-per-ip", "--max-instances", "--pool-size",
 		"--idle-timeout-ms", "--max-memory", "--threads",
 		"--cors-origin", "--insecure-no-sandbox", "--verbose",
-		"--version", "--help",
+		"--version", "--help", "--node-id", "--trusted-proxy",
 	};
 	struct config c;
 	size_t i;
@@ -476,6 +477,36 @@ test_help_version(void)
 	CHECK_INT(parse(&c, "--ttl", "5", "--version", END), CONFIG_EXIT_OK);
 }
 
+/* --node-id is remembered as given; --trusted-proxy is checked whole. */
+static void
+test_nodes(void)
+{
+	struct config c;
+
+	CHECK_INT(parse(&c, END), CONFIG_OK);
+	CHECK_INT(c.node_id, 0);
+	CHECK_INT(c.node_id_set, 0);
+	CHECK_STR(c.trusted_proxy, "");
+	CHECK_INT(parse(&c, "--node-id", "0", END), CONFIG_OK);
+	CHECK_INT(c.node_id_set, 1);
+	CHECK_INT(parse(&c, "--node-id=7", "--trusted-proxy",
+	    "127.0.0.1,10.0.0.0/8,::1", END), CONFIG_OK);
+	CHECK_INT(c.node_id, 7);
+	CHECK_STR(c.trusted_proxy, "127.0.0.1,10.0.0.0/8,::1");
+	CHECK_INT(parse(&c, "--node-id", "256", END), CONFIG_ERROR);
+	CHECK_STR(cap_err, "walkind: invalid value for --node-id: '256' "
+	    "(expected 0..255)\n");
+	CHECK_INT(parse(&c, "--trusted-proxy", "proxy.example", END),
+	    CONFIG_ERROR);
+	CHECK(one_error_line());
+	CHECK(strstr(cap_err, "--trusted-proxy") != NULL);
+	CHECK_INT(parse(&c, "--trusted-proxy", "10.0.0.1/8", END),
+	    CONFIG_ERROR);
+	CHECK_INT(parse(&c, "--trusted-proxy", "", END), CONFIG_ERROR);
+	CHECK_INT(parse(&c, "--trusted-proxy", "127.0.0.1,", END),
+	    CONFIG_ERROR);
+}
+
 UNIT_MAIN(test_defaults, test_both_forms, test_boundaries, test_junk,
     test_byte_suffixes, test_listen, test_data_dir, test_cors, test_flags,
-    test_errors, test_help_version)
+    test_errors, test_help_version, test_nodes)

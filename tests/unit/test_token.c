@@ -588,6 +588,39 @@ test_cleanup(void)
 	CHECK(access(tmproot, F_OK) == -1);
 }
 
+/* --node-id: byte 7 of every new id, decoded byte 9 of its tokens, the
+ * first byte of base64 characters 12..15 (what deploy/haproxy.cfg
+ * reads); the UUIDv7 version and variant bits stay. */
+static void
+test_node_byte(void)
+{
+	uint8_t id[TOKEN_ID_BYTES], bin[BIN_BYTES], three[3];
+	char tok[TOKEN_STR_MAX];
+	size_t len = 0;
+
+	CHECK_INT(load(new_dir(), NOW), 0);
+	token_set_node(0xab);
+	token_new_id(id);
+	CHECK_INT(id[TOKEN_NODE_BYTE], 0xab);
+	CHECK_INT(id[6] >> 4, 7);
+	CHECK_INT(id[8] >> 6, 2);
+	token_mint(id, NOW + 600, tok);
+	decode(tok, bin);
+	CHECK_INT(bin[2 + TOKEN_NODE_BYTE], 0xab);
+	CHECK(sodium_base642bin(three, sizeof(three), tok + 16, 4, NULL, &len,
+	    NULL, B64) == 0);
+	CHECK_INT(len, 3);
+	CHECK_INT(three[0], 0xab);
+	token_share_mint(id, NOW + 600, tok);
+	CHECK(sodium_base642bin(three, sizeof(three), tok + 16, 4, NULL, &len,
+	    NULL, B64) == 0);
+	CHECK_INT(three[0], 0xab);
+	token_set_node(0);
+	token_new_id(id);
+	CHECK_INT(id[TOKEN_NODE_BYTE], 0);
+	token_keys_free();
+}
+
 UNIT_MAIN(test_setup, test_round_trip, test_share_kind, test_tamper_bytes, test_tamper_string,
     test_expiry, test_forged_fields, test_rotation, test_kid_wraps,
-    test_key_file, test_corrupt, test_uuid, test_cleanup)
+    test_key_file, test_corrupt, test_uuid, test_node_byte, test_cleanup)
