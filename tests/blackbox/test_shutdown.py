@@ -2,7 +2,9 @@
 test_shutdown.py: graceful SIGTERM (issue 16 item 3, frontend.c
 drain_start, BOUNDS_SHUTDOWN_GRACE_MS).
 
-A CPU-bound recursive CTE, well within --query-timeout-ms, is in flight
+A CPU-bound recursive CTE, well within --query-timeout-ms and sized to
+run about 2.5 s on this machine as it is now (a 1M-row run is timed
+first: a loaded box is several times slower), is in flight
 when SIGTERM arrives: it still gets its 200 with the whole result, a new
 connection made after SIGTERM is refused (the listening socket is
 closed at once), and the daemon then exits 0 with no process left.
@@ -19,9 +21,13 @@ from harness import Group, check, eq
 
 g = Group("shutdown", daemon=False)
 
-N = 12000000
-SLOW = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c "
-	f"WHERE x < {N}) SELECT count(*) AS n FROM c")
+CAL = 1000000		# rows of the timing run
+TARGET_S = 2.5		# well past the refusal check, well under the 8 s grace
+
+
+def slow_sql(n):
+	return ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c "
+		f"WHERE x < {n}) SELECT count(*) AS n FROM c")
 
 
 def refused(port):
@@ -38,18 +44,22 @@ def sigterm_lets_a_running_request_finish(d):
 	try:
 		dm.start()
 		tok, _, _ = dm.create("CREATE TABLE t(x)")
+		t0 = time.monotonic()
+		harness.expect_ok(dm.sql(slow_sql(CAL), token=tok, timeout=60))
+		per_row = max(time.monotonic() - t0, 0.01) / CAL
+		N = min(max(int(TARGET_S / per_row), 2 * CAL), 60 * CAL)
 		out = {}
 
 		def slow():
 			try:
-				out["r"] = dm.sql(SLOW, token=tok, timeout=60)
+				out["r"] = dm.sql(slow_sql(N), token=tok, timeout=60)
 			except OSError as e:
 				out["err"] = e
 		t = threading.Thread(target=slow, daemon=True)
 		t.start()
 		time.sleep(0.5)		# the request reaches its executor
 		check(t.is_alive(), "the slow request finished before SIGTERM: "
-		      "make N larger")
+		      "raise TARGET_S")
 		dm.proc.send_signal(signal.SIGTERM)
 		check(harness.wait_until(lambda: refused(dm.port), 5.0),
 		      "a new connection after SIGTERM was not refused")
