@@ -13,6 +13,7 @@ closed at once), and the daemon then exits 0 with no process left.
 import errno
 import signal
 import socket
+import subprocess
 import threading
 import time
 
@@ -72,6 +73,13 @@ def sigterm_lets_a_running_request_finish(d):
 		check(was_running, "the connection was refused only after the slow "
 		      "request had finished: not proven during the drain")
 		proc = dm.proc
+		# It exits by itself once the drain is over; stop() now would
+		# be a second SIGTERM, which ends it at once (and once its loop
+		# has stopped, by the signal's default action).
+		try:
+			proc.wait(harness.STOP_WAIT)
+		except subprocess.TimeoutExpired:
+			pass
 		dm.stop()
 		check(not dm.problems, "; ".join(dm.problems))
 		eq(proc.returncode, 0, "exit code")
