@@ -628,7 +628,7 @@ conn_proxy(struct http_conn *c, struct evbuffer *in, size_t avail)
 		return 0;
 	evbuffer_drain(in, (size_t)rc);
 	if (src[0] != '\0')		/* else a health check: the peer */
-		memcpy(c->peer_ip, src, sizeof(src));
+		snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", src);
 	c->state = C_HEAD;
 	c->req_start = 0;
 	timer_arm_ms(c->timer, BOUNDS_HTTP_IDLE_MS);
