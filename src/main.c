@@ -11,7 +11,9 @@
  *  5. started as root: chown DATA to --user and become that user, for
  *     every process from here on
  *  6. fork the spawner: before any thread, key or large allocation
- *  7. load or create the token keys (front end only), open the log dir
+ *  7. load or create the token keys and read the JWT keys (front end
+ *     only; the key files must be readable by the service user), open
+ *     the log dir
  *  8. restore live walk-ins from DATA/instances (frontend_init): the last
  *     time the front end reads anything there
  *  9. lock down the front end (sandbox_prepare, sandbox_enter)
@@ -33,6 +35,7 @@
 #include "config.h"
 #include "frontend.h"
 #include "http.h"
+#include "jwt.h"
 #include "listen.h"
 #include "log.h"
 #include "registry.h"
@@ -116,6 +119,35 @@ nofile_budget(const struct config *cfg)
 	http_set_max_conns((size_t)(cur - fixed));
 }
 
+/* The JWT keys and the policy jwt_verify applies (jwt.h). Rate maxima
+ * of 0 are the node's own rates. */
+static void
+jwt_setup(const struct config *cfg)
+{
+	struct jwt_policy p;
+	char err[512];
+
+	if (jwt_load(cfg->jwt_hs256_secret, cfg->jwt_ed25519_key, err,
+	    sizeof(err)) == -1)
+		fatalx("jwt keys: %s", err);
+	memset(&p, 0, sizeof(p));
+	snprintf(p.issuer, sizeof(p.issuer), "%s", cfg->jwt_issuer);
+	snprintf(p.audience, sizeof(p.audience), "%s", cfg->jwt_audience);
+	p.max_ttl_s = cfg->jwt_max_ttl_s;
+	p.max_db_bytes = cfg->jwt_max_db_bytes;
+	p.max_rate_requests = cfg->jwt_max_rate_requests ?
+	    cfg->jwt_max_rate_requests : cfg->rate_requests;
+	p.max_rate_creates = cfg->jwt_max_rate_creates ?
+	    cfg->jwt_max_rate_creates : cfg->rate_creates;
+	jwt_set_policy(&p);
+	if (jwt_enabled())
+		log_info("JWT identities: %s%s%s%s", cfg->jwt_hs256_secret[0] ?
+		    "HS256" : "", cfg->jwt_hs256_secret[0] &&
+		    cfg->jwt_ed25519_key[0] ? " and " : "",
+		    cfg->jwt_ed25519_key[0] ? "EdDSA" : "",
+		    cfg->require_jwt ? ", required for new walk-ins" : "");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -158,6 +190,7 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/secrets", cfg.data_dir);
 	if (token_keys_load(path, (int64_t)time(NULL), err, sizeof(err)) == -1)
 		fatalx("token keys: %s", err);
+	jwt_setup(&cfg);
 	snprintf(path, sizeof(path), "%s/logs", cfg.data_dir);
 	if (accesslog_open(path) == -1)
 		fatal("access log %s", path);

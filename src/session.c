@@ -70,7 +70,7 @@ created_answer(struct http_req *req, struct instance *inst, int create,
 		    NULL);
 		return;
 	}
-	token_mint(inst->id, inst->expires, tok);
+	fe_mint(req, inst->id, inst->expires, tok);
 	buf_init(&b);
 	buf_adds(&b, "{\"session\":");
 	json_add_string(&b, tok, strlen(tok));
@@ -152,7 +152,7 @@ fork_answer(struct http_req *req, struct instance *inst, int create,
 		    NULL);
 		return;
 	}
-	if ((copy = fe_create(req)) != NULL)
+	if ((copy = fe_create_copy(req)) != NULL)
 		fe_submit(req, copy, &door_created, IPC_OP_IMPORT_DB, 0, body,
 		    len, NULL, 0, 1);
 }
