@@ -35,11 +35,23 @@ struct jwt_policy {
 };
 
 /*
- * Read the key files (either may be NULL or "", not both): the HS256
+ * Open the key files (either may be NULL or ""; neither: JWTs stay
+ * off): regular files no group or other may write. main.c opens them
+ * before it drops root, so they may be readable by root only, and reads
+ * them (jwt_read) in the front end after the spawner's fork, which
+ * closes every descriptor it inherits: the key never reaches it.
+ * Returns 0, or -1 with a one-line reason in err.
+ */
+int	jwt_open(const char *hs256_file, const char *ed25519_file,
+	    char *err, size_t errlen);
+/*
+ * Read the opened files and install the keys, closing them: the HS256
  * secret's raw bytes (BOUNDS_JWT_SECRET_MIN..BOUNDS_JWT_SECRET_MAX), the
  * Ed25519 public key as PEM SubjectPublicKeyInfo. Returns 0, or -1 with
  * a one-line reason in err (the key material is never in it).
  */
+int	jwt_read(char *err, size_t errlen);
+/* jwt_open, then jwt_read. */
 int	jwt_load(const char *hs256_file, const char *ed25519_file,
 	    char *err, size_t errlen);
 /*
@@ -65,9 +77,11 @@ int	jwt_enabled(void);
 int	jwt_pem_ed25519(const char *text, size_t len, uint8_t pk[32]);
 
 /*
- * Nonzero if s (NUL-terminated) has a JWS compact token's shape: three
- * non-empty dot-separated runs of base64url characters. A walk-in token
- * ("wkn_", "wks_") never has dots, so a Bearer is one or the other.
+ * Nonzero if the Bearer s (NUL-terminated) is meant as a JWT: it has a
+ * dot. A walk-in token ("wkn_", "wks_", base64url) never has one, and
+ * every dotted string is a JWT attempt however malformed (an unsigned
+ * "alg":"none" token ending in a dot, a padded one, a five-part JWE),
+ * refused as invalid credentials rather than read as a walk-in token.
  */
 int	jwt_shape(const char *s);
 

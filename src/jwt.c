@@ -153,86 +153,147 @@ jwt_set_keys(const uint8_t *secret, size_t secret_len, const uint8_t *pk)
 	return 0;
 }
 
-/* Read a whole file of at most max bytes into buf (sodium_malloc'd by
- * the caller). Returns the length, or -1 with err filled. */
-static ssize_t
-jwt_read_file(const char *path, uint8_t *buf, size_t max, char *err,
-    size_t errlen)
+/* The key files, opened by jwt_open (as root, before the privilege drop)
+ * and read by jwt_read (after the spawner's fork, which closes every fd
+ * it inherits, proc.c): -1 when not configured. */
+static int	 jwt_fd_hs = -1, jwt_fd_ed = -1;
+static char	 jwt_name_hs[1024], jwt_name_ed[1024];
+
+/* Open path read-only, a regular file that no group or other may write
+ * (whoever can write it chooses the identities). -1 with err filled. */
+static int
+jwt_open_one(const char *path, int *fd, char *name, size_t namelen,
+    char *err, size_t errlen)
 {
 	struct stat st;
-	size_t len = 0;
-	ssize_t n;
-	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1) {
+	*fd = -1;
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	snprintf(name, namelen, "%s", path);
+	if ((*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
+	    fstat(*fd, &st) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || (st.st_mode & 0022) != 0) {
 		snprintf(err, errlen, "%s: must be a regular file, not "
 		    "group/other writable", path);
-		close(fd);
 		return -1;
 	}
+	return 0;
+}
+
+static void
+jwt_close(void)
+{
+	if (jwt_fd_hs != -1)
+		close(jwt_fd_hs);
+	if (jwt_fd_ed != -1)
+		close(jwt_fd_ed);
+	jwt_fd_hs = jwt_fd_ed = -1;
+}
+
+int
+jwt_open(const char *hs256_file, const char *ed25519_file, char *err,
+    size_t errlen)
+{
+	jwt_close();
+	if (jwt_open_one(hs256_file, &jwt_fd_hs, jwt_name_hs,
+	    sizeof(jwt_name_hs), err, errlen) == -1 ||
+	    jwt_open_one(ed25519_file, &jwt_fd_ed, jwt_name_ed,
+	    sizeof(jwt_name_ed), err, errlen) == -1) {
+		jwt_close();
+		return -1;
+	}
+	return 0;
+}
+
+/* Read fd to its end, at most max bytes, into buf. The length, or -1
+ * with err filled. */
+static ssize_t
+jwt_read_fd(int fd, const char *name, uint8_t *buf, size_t max, char *err,
+    size_t errlen)
+{
+	size_t len = 0;
+	ssize_t n;
+
 	while ((n = read(fd, buf + len, max + 1 - len)) > 0 ||
 	    (n == -1 && errno == EINTR))
 		if (n > 0 && (len += (size_t)n) > max)
 			break;
-	close(fd);
 	if (n == -1 || len > max) {
-		snprintf(err, errlen, "%s: %s", path, n == -1 ?
+		snprintf(err, errlen, "%s: %s", name, n == -1 ?
 		    strerror(errno) : "too large");
 		return -1;
 	}
 	return (ssize_t)len;
 }
 
-int
-jwt_load(const char *hs256_file, const char *ed25519_file, char *err,
+/* The HS256 secret into buf (*slen), the public key into pk. */
+static int
+jwt_read_keys(uint8_t *buf, ssize_t *slen, uint8_t *pk, char *err,
     size_t errlen)
 {
+	uint8_t *text = buf + BOUNDS_JWT_SECRET_MAX + 1;
+	ssize_t plen;
+
+	if (jwt_fd_hs != -1 && (*slen = jwt_read_fd(jwt_fd_hs, jwt_name_hs,
+	    buf, BOUNDS_JWT_SECRET_MAX, err, errlen)) == -1)
+		return -1;
+	if (jwt_fd_hs != -1 && *slen < BOUNDS_JWT_SECRET_MIN) {
+		snprintf(err, errlen, "%s: an HS256 secret must be at least "
+		    "%d bytes", jwt_name_hs, BOUNDS_JWT_SECRET_MIN);
+		return -1;
+	}
+	if (jwt_fd_ed == -1)
+		return 0;
+	if ((plen = jwt_read_fd(jwt_fd_ed, jwt_name_ed, text,
+	    BOUNDS_JWT_SECRET_MAX, err, errlen)) == -1)
+		return -1;
+	if (jwt_pem_ed25519((const char *)text, (size_t)plen, pk) == -1) {
+		snprintf(err, errlen, "%s: not an Ed25519 public key as "
+		    "`openssl pkey -pubout` writes it", jwt_name_ed);
+		return -1;
+	}
+	return 0;
+}
+
+int
+jwt_read(char *err, size_t errlen)
+{
 	uint8_t *buf, pk[crypto_sign_PUBLICKEYBYTES];
-	ssize_t slen = -1, plen;
-	int have_hs = hs256_file != NULL && hs256_file[0] != '\0';
-	int have_ed = ed25519_file != NULL && ed25519_file[0] != '\0';
-	int rc = -1;
+	ssize_t slen = 0;
+	int rc = -1, have_hs = jwt_fd_hs != -1, have_ed = jwt_fd_ed != -1;
 
 	if (sodium_init() < 0 || (buf = sodium_malloc(2 *
 	    BOUNDS_JWT_SECRET_MAX + 2)) == NULL) {
 		snprintf(err, errlen, "sodium_malloc failed");
+		jwt_close();
 		return -1;
 	}
-	if (have_hs && (slen = jwt_read_file(hs256_file, buf,
-	    BOUNDS_JWT_SECRET_MAX, err, errlen)) == -1)
+	if (jwt_read_keys(buf, &slen, pk, err, errlen) == -1)
 		goto out;
-	if (have_hs && slen < BOUNDS_JWT_SECRET_MIN) {
-		snprintf(err, errlen, "%s: an HS256 secret must be at least "
-		    "%d bytes", hs256_file, BOUNDS_JWT_SECRET_MIN);
-		goto out;
-	}
-	if (have_ed && ((plen = jwt_read_file(ed25519_file, buf +
-	    BOUNDS_JWT_SECRET_MAX + 1, BOUNDS_JWT_SECRET_MAX, err,
-	    errlen)) == -1 || jwt_pem_ed25519((const char *)buf +
-	    BOUNDS_JWT_SECRET_MAX + 1, (size_t)plen, pk) == -1)) {
-		if (plen != -1)
-			snprintf(err, errlen, "%s: not an Ed25519 public key "
-			    "as `openssl pkey -pubout` writes it",
-			    ed25519_file);
-		goto out;
-	}
-	if (jwt_set_keys(have_hs ? buf : NULL, have_hs ? (size_t)slen : 0,
-	    have_ed ? pk : NULL) == -1) {
+	if (jwt_set_keys(have_hs ? buf : NULL, (size_t)slen, have_ed ? pk :
+	    NULL) == -1) {
 		snprintf(err, errlen, "sodium_malloc failed");
 		goto out;
 	}
 	rc = 0;
 out:
-	sodium_free(buf);
+	jwt_close();
+	sodium_free(buf);	/* wipes the secret's copy */
 	sodium_memzero(pk, sizeof(pk));
 	return rc;
+}
+
+int
+jwt_load(const char *hs256_file, const char *ed25519_file, char *err,
+    size_t errlen)
+{
+	if (jwt_open(hs256_file, ed25519_file, err, errlen) == -1)
+		return -1;
+	return jwt_read(err, errlen);
 }
 
 /* ---- base64 ---- */
@@ -295,20 +356,7 @@ jwt_pem_ed25519(const char *text, size_t len, uint8_t pk[32])
 int
 jwt_shape(const char *s)
 {
-	size_t i, run = 0;
-	int dots = 0;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		if (s[i] == '.') {
-			if (run == 0 || ++dots > 2)
-				return 0;
-			run = 0;
-		} else if (json_base64_digit((unsigned char)s[i], 1) < 0)
-			return 0;
-		else
-			run++;
-	}
-	return dots == 2 && run > 0;
+	return strchr(s, '.') != NULL;
 }
 
 /* A string without NUL, equal to want. */

@@ -7,13 +7,14 @@
  *     fit the connection cap to RLIMIT_NOFILE (or refuse to start)
  *  3. create DATA/{instances,logs,secrets} (0700)
  *  4. bind the listening socket, or take it from the service manager
- *     (listen.h): before dropping root, so a port below 1024 works
+ *     (listen.h), and open the JWT key files (jwt.h): before dropping
+ *     root, so a port below 1024 and root-only key files work
  *  5. started as root: chown DATA to --user and become that user, for
  *     every process from here on
  *  6. fork the spawner: before any thread, key or large allocation
- *  7. load or create the token keys and read the JWT keys (front end
- *     only; the key files must be readable by the service user), open
- *     the log dir
+ *  7. load or create the token keys and read the JWT key files opened
+ *     in step 4 (front end only: the spawner closed them), open the log
+ *     dir
  *  8. restore live walk-ins from DATA/instances (frontend_init): the last
  *     time the front end reads anything there
  *  9. lock down the front end (sandbox_prepare, sandbox_enter)
@@ -127,8 +128,7 @@ jwt_setup(const struct config *cfg)
 	struct jwt_policy p;
 	char err[512];
 
-	if (jwt_load(cfg->jwt_hs256_secret, cfg->jwt_ed25519_key, err,
-	    sizeof(err)) == -1)
+	if (jwt_read(err, sizeof(err)) == -1)
 		fatalx("jwt keys: %s", err);
 	memset(&p, 0, sizeof(p));
 	snprintf(p.issuer, sizeof(p.issuer), "%s", cfg->jwt_issuer);
@@ -183,6 +183,9 @@ main(int argc, char **argv)
 	tzset();
 	make_data_dirs(cfg.data_dir);
 	listen_fd = listen_open(&cfg);
+	if (jwt_open(cfg.jwt_hs256_secret, cfg.jwt_ed25519_key, err,
+	    sizeof(err)) == -1)
+		fatalx("jwt keys: %s", err);
 	sandbox_drop_root(&cfg);
 	make_data_dirs(cfg.data_dir);	/* again, as the service user */
 	spawner_fd = spawner_start(&cfg, &spawner_pid);
