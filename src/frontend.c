@@ -477,6 +477,21 @@ fe_create_as(struct http_req *req, const uint8_t id[TOKEN_ID_BYTES],
 }
 
 int64_t
+fe_create_db_cap(const struct http_req *req)
+{
+	struct walkin_spec spec;
+	const char *jwt = bearer_jwt(req);
+
+	/* From the head alone, before the body is read: the same check
+	 * the create makes once the body is in (a bad JWT gets the node's
+	 * cap here and its 401 there). */
+	if (jwt != NULL && jwt_verify(jwt, strlen(jwt), clock_wall_s(), &spec,
+	    NULL) == 0 && spec.max_db_bytes > 0)
+		return spec.max_db_bytes;
+	return fe_cfg->max_db_bytes;
+}
+
+int64_t
 fe_new_expiry(struct http_req *req)
 {
 	struct fe_ident *id = fe_ident(req);

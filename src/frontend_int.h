@@ -81,6 +81,9 @@ struct instance *fe_create(struct http_req *req);
 /* The same for a copy of the walk-in req's token names (a fork): a
  * version 2 token's subject, rates and TTL carry over to the copy. */
 struct instance *fe_create_copy(struct http_req *req);
+/* The size cap of a walk-in req would create: its JWT's max_db_bytes,
+ * else --max-db-bytes (the body cap of a database upload). */
+int64_t	fe_create_db_cap(const struct http_req *req);
 /* The expiry a walk-in created by req now would get (MCP fixes it at
  * initialize, before the walk-in exists). */
 int64_t	fe_new_expiry(struct http_req *req);

@@ -49,7 +49,7 @@ int64_t
 session_body_limit(const struct http_req *req)
 {
 	if (fe_ctype_is(req->content_type, CT_SQLITE))
-		return fe_config()->max_db_bytes;
+		return fe_create_db_cap(req);
 	if (fe_ctype_is(req->content_type, CT_SQL))
 		return BOUNDS_SCRIPT_BYTES;
 	return 0;
