@@ -188,15 +188,32 @@ ident_jwt(struct fe_ident *id, const char *jwt)
 	ident_key(id);
 }
 
-/* req's identity, resolved on first use. */
+/* A version 2 walk-in token's subject, when req has no JWT. */
+static void
+ident_token(struct fe_ident *id, const struct http_req *req)
+{
+	uint8_t wid[TOKEN_ID_BYTES];
+	struct token_ext te;
+	const char *tok;
+	int64_t expiry;
+	int conflict, has;
+
+	if ((tok = fe_token(req, &conflict)) == NULL || conflict ||
+	    token_verify_ext(tok, strlen(tok), clock_wall_s(), wid, &expiry,
+	    &te, &has) == -1 || !has)
+		return;
+	id->ext = 1;
+	id->te = te;
+	ident_key(id);
+}
+
+/* req's identity, resolved on first use: its JWT's if it carries one
+ * (valid or not), else its walk-in token's subject, if any. */
 static struct fe_ident *
 fe_ident(struct http_req *req)
 {
-	uint8_t wid[TOKEN_ID_BYTES];
 	struct fe_ident *id = req->ident;
-	const char *b, *tok;
-	int64_t expiry;
-	int conflict;
+	const char *b;
 
 	if (id != NULL)
 		return id;
@@ -205,10 +222,8 @@ fe_ident(struct http_req *req)
 	req->ident = id;
 	if ((b = bearer_jwt(req)) != NULL)
 		ident_jwt(id, b);
-	if ((tok = fe_token(req, &conflict)) != NULL && !conflict &&
-	    token_verify_ext(tok, strlen(tok), clock_wall_s(), wid, &expiry,
-	    &id->te, &id->ext) == 0 && id->ext)
-		ident_key(id);
+	else
+		ident_token(id, req);
 	return id;
 }
 

@@ -121,6 +121,33 @@ def eddsa_creates_through_sql(d):
 
 
 @g.case
+def jwt_beside_a_walkin_token(d):
+	"""A JWT and a walk-in token in X-Walkin-Session: no conflict (the
+	JWT is not a walk-in token); POST /session creates under the JWT."""
+	ua = "jwt-both-" + os.urandom(4).hex()
+	anon, _, _ = d.create()
+	t = hs(sub="both", walkind={"ttl": 1234})
+	r = post_session(d, t, headers={"X-Walkin-Session": anon, "User-Agent": ua})
+	tok = created(d, r)
+	check(V2_RE.match(tok), f"version 2 token {tok!r}")
+	check(abs(r.json()["expires_at"] - int(time.time()) - 1234) <= 30, "the JWT's ttl")
+	expect_ok(d.sql("SELECT 1", anon, headers=bearer(t)))
+	expect_ok(d.sql("SELECT 1", tok, headers={"User-Agent": ua}))
+	recs = wait_until(lambda: (lambda x: x if len(x) >= 2 else None)(_log(d, ua)), 5.0)
+	check(recs, "two log lines")
+	eq(recs[1].get("subject_key"), recs[0].get("subject_key"),
+	   "the new token carries the JWT's subject key")
+
+
+def _log(d, ua):
+	out = []
+	for f in sorted(os.listdir(d.path("logs"))):
+		with open(d.path("logs", f), "rb") as fh:
+			out += [json.loads(ln) for ln in fh.read().splitlines() if ua.encode() in ln]
+	return out
+
+
+@g.case
 def anonymous_unchanged(d):
 	tok, _, r = d.create("SELECT 1")
 	eq(len(tok), 103, "an anonymous walk-in keeps the version 1 token")
