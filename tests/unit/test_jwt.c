@@ -596,7 +596,8 @@ test_pem(void)
 	CHECK_INT(jwt_pem_ed25519(pem, strlen(pem) - 2, got), -1);
 	write_pem(p, sizeof(p), pk, 0x6e);	/* X25519's OID */
 	CHECK_INT(jwt_pem_ed25519(p, strlen(p), got), -1);
-	snprintf(q, sizeof(q), "%s\n", pem);
+	strcpy(q, pem);
+	strcat(q, "\n");
 	CHECK_INT(jwt_pem_ed25519(q, strlen(q), got), -1);
 	strcpy(q, pem);
 	n = strlen("-----BEGIN PUBLIC KEY-----\n");
