@@ -460,7 +460,7 @@ create_walkin(struct http_req *req, const uint8_t id[TOKEN_ID_BYTES],
 		return NULL;
 	}
 	ident = fe_ident(req);
-	ident->ext = ca.te != NULL;	/* the token fe_mint_created mints */
+	ident->ext = ca.te != NULL;	/* fe_mint: a version 2 token or not */
 	if (expires == 0)
 		expires = clock_wall_s() + create_ttl(&ca);
 	return registry_add(id, clock_wall_s(), expires, ca.owner);
