@@ -380,7 +380,8 @@ jwt_header(const uint8_t *h, size_t len, enum jwt_alg *alg, const char **why)
 	cJSON *root;
 	int rc = -1;
 
-	if ((root = jparse((const char *)h, len, 1, why)) == NULL)
+	/* Depth 2: header members such as "x5c" are arrays. */
+	if ((root = jparse((const char *)h, len, 2, why)) == NULL)
 		return -1;
 	a = cJSON_GetObjectItemCaseSensitive(root, "alg");
 	t = cJSON_GetObjectItemCaseSensitive(root, "typ");
