@@ -1,8 +1,11 @@
 /*
  * accesslog.h: one JSON line per request in
  * DATA/logs/access-YYYY-MM-DD.jsonl (UTC date), exactly the fields
- * timestamp, source_ip, instance_id (omitted when none), http_method,
- * http_status, sql_byte_length, user_agent. Never SQL, rows or tokens.
+ * timestamp, source_ip, instance_id (omitted when none), subject (a
+ * verified JWT's "sub", omitted otherwise), subject_key (the keyed hash
+ * a JWT walk-in's requests are limited by, omitted otherwise),
+ * http_method, http_status, sql_byte_length, user_agent. Never SQL,
+ * rows or tokens (a JWT included).
  * Event-loop thread only.
  */
 #ifndef WALKIND_ACCESSLOG_H
@@ -19,6 +22,8 @@ struct accesslog_entry {
 	int		 status;
 	int64_t		 sql_bytes;
 	const char	*user_agent;	/* untrusted, may be NULL */
+	const char	*subject;	/* JWT "sub" (printable ASCII) or NULL */
+	const char	*subject_key;	/* 16 hex digits or NULL */
 };
 
 /* Open the log directory (created 0700 if missing). Returns 0 or -1. */

@@ -232,6 +232,29 @@
  * object inside a batch, 6 levels; the rest is margin. */
 #define BOUNDS_MCP_JSON_DEPTH	12
 
+/* ---- signed identities (src/jwt.c, SECURITY.md "Signed identities") ---- */
+/* A JWT in a Bearer header: an identity with a few claims is a few
+ * hundred bytes; 4 KiB leaves room for an issuer's extra claims and
+ * bounds the base64 and JSON work an anonymous caller can ask for. */
+#define BOUNDS_JWT_MAX_BYTES	4096
+/* Clock skew tolerated between the issuer and this node, for "exp",
+ * "nbf" and "iat": small next to any useful token lifetime, large
+ * enough for hosts that are merely NTP-synchronised. */
+#define BOUNDS_JWT_LEEWAY_S	30
+/* The HS256 secret file: at least 32 bytes, the output size of
+ * SHA-256 (RFC 7518 section 3.2 requires a key at least that long);
+ * at most 4 KiB, so a wrong path (a log, a disk image) fails at start. */
+#define BOUNDS_JWT_SECRET_MIN	32
+#define BOUNDS_JWT_SECRET_MAX	4096
+/* JSON nesting of a payload: claims, "walkind", "datasets", a table
+ * list. */
+#define BOUNDS_JWT_JSON_DEPTH	4
+/* --jwt-max-db-bytes default: what a claim's "max_db_bytes" may ask. */
+#define BOUNDS_JWT_DEF_MAX_DB_BYTES	(1024LL * 1024 * 1024)
+/* The smallest "max_db_bytes" a claim may set: --max-db-bytes's own
+ * minimum (a few pages of schema and journal must fit). */
+#define BOUNDS_JWT_MIN_DB_BYTES	(64LL * 1024)
+
 /* ---- housekeeping ---- */
 /*
  * SIGTERM: stop accepting, let requests in flight finish for at most this

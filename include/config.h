@@ -42,6 +42,16 @@ struct config {
 	int	dump_policy;		/* --dump-policy: print, exit */
 	int	insecure_no_sandbox;	/* --insecure-no-sandbox */
 	int	verbose;		/* -v / --verbose: debug logging */
+	/* Signed identities (jwt.h, issue 17); "" = not configured. */
+	char	jwt_hs256_secret[1024];	/* --jwt-hs256-secret FILE */
+	char	jwt_ed25519_key[1024];	/* --jwt-ed25519-public-key FILE */
+	char	jwt_issuer[256];	/* --jwt-issuer */
+	char	jwt_audience[256];	/* --jwt-audience */
+	int64_t	jwt_max_ttl_s;		/* --jwt-max-ttl */
+	int64_t	jwt_max_db_bytes;	/* --jwt-max-db-bytes */
+	int64_t	jwt_max_rate_requests;	/* --jwt-max-rate-requests, 0 node's */
+	int64_t	jwt_max_rate_creates;	/* --jwt-max-rate-creates, 0 node's */
+	int	require_jwt;		/* --require-jwt */
 };
 
 enum config_result {

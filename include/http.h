@@ -47,6 +47,8 @@ struct http_req {
 	char		*head;		/* owned copy of the request head */
 	char		*instance_id;	/* set by handler for the access log */
 	int64_t		 sql_len;	/* set by handler for the access log */
+	void		*ident;		/* handler's identity of the request
+					 * (frontend.c); free()d with req */
 	int		 large_body;	/* counted in BOUNDS_LARGE_BODIES */
 };
 

@@ -2,8 +2,14 @@
  * token.h: session tokens and their keys.
  *
  * token = "wkn_" base64url_nopad(ver(1) kid(1) instance(16) expiry_be(8)
- *         nonce(16) tag(32)), tag = crypto_auth (HMAC-SHA-512-256) over a
- * domain string and every byte before the tag, with key[kid]. The key
+ *         nonce(16) [ext(20)] tag(32)), tag = crypto_auth
+ * (HMAC-SHA-512-256) over a domain string and every byte before the tag,
+ * with key[kid]. Version 1 has no ext (an anonymous walk-in's token,
+ * every share token); version 2 (a walk-in a JWT created, issue 17)
+ * carries struct token_ext: subject key(8) rate_requests_be(4)
+ * rate_creates_be(4) ttl_be(4). Bytes 0..41 mean the same in both, so
+ * whatever reads the instance id of a token (a proxy routing on it)
+ * reads it at the same offset. The key
  * file DATA/secrets/keys (0600) holds the current and previous keys; the
  * current one rotates every BOUNDS_KEY_ROTATE_S and both verify.
  */
@@ -14,7 +20,21 @@
 #include <stdint.h>
 
 #define TOKEN_ID_BYTES	16
-#define TOKEN_STR_MAX	128	/* buffer size for a token string + NUL */
+#define TOKEN_STR_MAX	160	/* buffer size for a token string + NUL */
+#define TOKEN_SUBJECT_BYTES	8
+
+/*
+ * What a walk-in made from a JWT keeps in its token instead of in the
+ * front end's memory: the keyed hash of its subject (jwt.h), which its
+ * requests are rate-limited by, the per-minute rates the JWT set (0: the
+ * node's), and its TTL in seconds (a fork's copy lives as long).
+ */
+struct token_ext {
+	uint8_t		subject[TOKEN_SUBJECT_BYTES];
+	uint32_t	rate_requests;
+	uint32_t	rate_creates;
+	uint32_t	ttl_s;
+};
 
 /*
  * Load DATA/secrets/keys, creating the directory (0700) and file (0600)
@@ -45,6 +65,18 @@ void	token_mint(const uint8_t id[TOKEN_ID_BYTES], int64_t expiry,
  */
 int	token_verify(const char *s, size_t len, int64_t now,
 	    uint8_t id[TOKEN_ID_BYTES], int64_t *expiry);
+
+/*
+ * token_mint with ext (a version 2 token, 126 characters after "wkn_";
+ * ext NULL: token_mint), and token_verify that accepts both versions
+ * and says which: *has_ext 1 and ext filled for version 2, 0 and ext
+ * zeroed for version 1 (ext and has_ext may be NULL).
+ */
+void	token_mint_ext(const uint8_t id[TOKEN_ID_BYTES], int64_t expiry,
+	    const struct token_ext *ext, char out[TOKEN_STR_MAX]);
+int	token_verify_ext(const char *s, size_t len, int64_t now,
+	    uint8_t id[TOKEN_ID_BYTES], int64_t *expiry,
+	    struct token_ext *ext, int *has_ext);
 
 /*
  * Share tokens: "wks_" + the same layout for the same walk-in and

@@ -49,7 +49,9 @@
 #define AL_CAP_ID	64		/* canonical uuids are 36 */
 #define AL_CAP_METHOD	32
 #define AL_CAP_UA	256
-#define AL_LINE_MAX	4096	/* > 6 * (64 + 64 + 32 + 256) + names */
+#define AL_CAP_SUBJECT	128		/* WALKIN_SUBJECT_MAX */
+/* > 6 * (64 + 64 + 32 + 256 + 128 + 64) + names */
+#define AL_LINE_MAX	4096
 
 struct al_line {
 	char	buf[AL_LINE_MAX];
@@ -215,6 +217,14 @@ al_format(struct al_line *l, const struct accesslog_entry *e, int64_t ms)
 	if (e->instance_id != NULL) {
 		al_put(l, ",\"instance_id\":", 15);
 		al_put_str(l, e->instance_id, AL_CAP_ID);
+	}
+	if (e->subject != NULL) {
+		al_put(l, ",\"subject\":", 11);
+		al_put_str(l, e->subject, AL_CAP_SUBJECT);
+	}
+	if (e->subject_key != NULL) {
+		al_put(l, ",\"subject_key\":", 15);
+		al_put_str(l, e->subject_key, AL_CAP_ID);
 	}
 	al_put(l, ",\"http_method\":", 15);
 	al_put_str(l, e->method, AL_CAP_METHOD);

@@ -18,6 +18,11 @@
  *   pool-size <= 10000: each executor is a process and a socket pair.
  *   cors-origin: 1..255 printable ASCII bytes without blanks, because it
  *     is copied into a response header (no CR/LF injection).
+ *   jwt-issuer, jwt-audience: the same alphabet (an issuer is a URL or
+ *     a name; compared byte for byte with the token's claim).
+ *   jwt-max-ttl <= 1 day, as --ttl and for the same reason.
+ *   --require-jwt and the other --jwt-* options need a key option: a
+ *     policy no token can ever satisfy is a configuration mistake.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -44,6 +49,7 @@ enum config_kind {
 	CONFIG_USER,		/* a login name: [A-Za-z0-9_.-], 1..31 bytes */
 	CONFIG_NODE,		/* --node-id: an int field, and node_id_set */
 	CONFIG_PROXY,		/* --trusted-proxy: proxy_trust_parse's form */
+	CONFIG_PATH,		/* a file name, 1..max bytes, as given */
 	CONFIG_FLAG,		/* int field set to 1 */
 	CONFIG_HELP,
 	CONFIG_VERSION
@@ -118,6 +124,29 @@ static const struct config_opt config_opts[] = {
 	{ "user", CONFIG_USER, FIELD(user), 1, 31, "NAME",
 	    " bytes of [A-Za-z0-9_.-]",
 	    "account to run as when started as root" },
+	{ "jwt-hs256-secret", CONFIG_PATH, FIELD(jwt_hs256_secret), 1, 1023,
+	    "FILE", " bytes", "accept HS256 JWTs signed with this file's "
+	    "bytes (>= 32)" },
+	{ "jwt-ed25519-public-key", CONFIG_PATH, FIELD(jwt_ed25519_key), 1,
+	    1023, "FILE", " bytes",
+	    "accept EdDSA JWTs verified by this PEM public key" },
+	{ "jwt-issuer", CONFIG_ORIGIN, FIELD(jwt_issuer), 1, 255, "ISS",
+	    " printable bytes, no blanks", "a JWT's \"iss\" must be this" },
+	{ "jwt-audience", CONFIG_ORIGIN, FIELD(jwt_audience), 1, 255, "AUD",
+	    " printable bytes, no blanks", "a JWT's \"aud\" must name this" },
+	{ "jwt-max-ttl", CONFIG_INT, FIELD(jwt_max_ttl_s), 1, BOUNDS_MAX_TTL_S,
+	    "SECONDS", " seconds", "the largest \"ttl\" a JWT may set" },
+	{ "jwt-max-db-bytes", CONFIG_BYTES, FIELD(jwt_max_db_bytes), 64 * KIB,
+	    16 * GIB, "N", " bytes", "the largest \"max_db_bytes\" a JWT "
+	    "may set" },
+	{ "jwt-max-rate-requests", CONFIG_INT, FIELD(jwt_max_rate_requests), 0,
+	    1000000, "N", " per minute, 0 = --rate-requests",
+	    "the largest \"rate_requests\" a JWT may set" },
+	{ "jwt-max-rate-creates", CONFIG_INT, FIELD(jwt_max_rate_creates), 0,
+	    1000000, "N", " per minute, 0 = --rate-creates",
+	    "the largest \"rate_creates\" a JWT may set" },
+	{ "require-jwt", CONFIG_FLAG, FIELD(require_jwt), 0, 0, NULL, "",
+	    "new walk-ins need a valid JWT (401 without)" },
 	{ "dump-policy", CONFIG_FLAG, FIELD(dump_policy), 0, 0, NULL, "",
 	    "print each process's Landlock rules and seccomp filter, exit" },
 	{ "insecure-no-sandbox", CONFIG_FLAG, FIELD(insecure_no_sandbox), 0, 0,
@@ -183,6 +212,8 @@ config_defaults(struct config *cfg, const char *default_data_dir)
 	snprintf(cfg->cors_origin, sizeof(cfg->cors_origin), "*");
 	snprintf(cfg->mcp_allow_origin, sizeof(cfg->mcp_allow_origin),
 	    "loopback");
+	cfg->jwt_max_ttl_s = BOUNDS_MAX_TTL_S;
+	cfg->jwt_max_db_bytes = BOUNDS_JWT_DEF_MAX_DB_BYTES;
 }
 
 /* ---- errors: one line each, on stderr ---- */
@@ -381,6 +412,19 @@ config_set_origin(struct config *cfg, const struct config_opt *o,
 	return 0;
 }
 
+/* A file name for o's field (o->max bytes at most). */
+static int
+config_set_path(struct config *cfg, const struct config_opt *o,
+    const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n < (size_t)o->min || n > (size_t)o->max)
+		return -1;
+	memcpy((char *)cfg + o->off, v, n + 1);
+	return 0;
+}
+
 /* A login name; the narrow alphabet keeps it out of any parser trouble. */
 static int
 config_set_user(struct config *cfg, const char *v)
@@ -497,8 +541,12 @@ config_usage_default(const struct config_opt *o, const struct config *d,
 		    "none");
 		break;
 	case CONFIG_ORIGIN:
-		printf("%s; default %s", config_range(range, sizeof(range), o),
-		    (const char *)d + o->off);
+		if (((const char *)d + o->off)[0] == '\0')
+			printf("%s; off by default", config_range(range,
+			    sizeof(range), o));
+		else
+			printf("%s; default %s", config_range(range,
+			    sizeof(range), o), (const char *)d + o->off);
 		break;
 	case CONFIG_USER:
 		printf("%s; default %s", config_range(range, sizeof(range), o),
@@ -578,6 +626,9 @@ config_apply(struct config *cfg, const struct config_opt *o,
 	case CONFIG_PROXY:
 		rc = config_set_proxy(cfg, value);
 		break;
+	case CONFIG_PATH:
+		rc = config_set_path(cfg, o, value);
+		break;
 	case CONFIG_DIR:
 		*dir = value;	/* resolved once all options are read */
 		return 0;
@@ -629,6 +680,21 @@ config_which(int ch, char **argv)
 	return NULL;
 }
 
+/* The --jwt-* options and --require-jwt need a key to mean anything. */
+static int
+config_jwt_check(const struct config *cfg)
+{
+	if (cfg->jwt_hs256_secret[0] != '\0' || cfg->jwt_ed25519_key[0] != '\0')
+		return 0;
+	if (!cfg->require_jwt && cfg->jwt_issuer[0] == '\0' &&
+	    cfg->jwt_audience[0] == '\0')
+		return 0;
+	fprintf(stderr, "walkind: --require-jwt, --jwt-issuer and "
+	    "--jwt-audience need --jwt-hs256-secret or "
+	    "--jwt-ed25519-public-key\n");
+	return -1;
+}
+
 enum config_result
 config_parse(struct config *cfg, int argc, char **argv,
     const char *default_data_dir)
@@ -658,7 +724,7 @@ config_parse(struct config *cfg, int argc, char **argv,
 		fprintf(stderr, "walkind: unexpected argument '%s'\n", show);
 		return CONFIG_ERROR;
 	}
-	if (config_set_data_dir(cfg, dir) == -1)
+	if (config_set_data_dir(cfg, dir) == -1 || config_jwt_check(cfg) == -1)
 		return CONFIG_ERROR;
 	/* Metrics are for the operator's scraper only: on the public port
 	 * they would be one more thing every caller can read. */

@@ -7,6 +7,18 @@
  * answers through frontend_pool_reply. The front end never opens an
  * instance file and never links SQLite into this path.
  *
+ * Identity (issue 17): a request's Bearer is either a walk-in token
+ * ("wkn_", "wks_") or, when it has a JWT's shape, a JWT (jwt.h), which
+ * only a create reads. fe_ident resolves it once per request
+ * (req->ident): a verified JWT gives the create's struct walkin_spec and
+ * a subject key; a walk-in token of version 2 (token.h) gives the
+ * subject key and rates its JWT set. Rate limits and the walk-in cap are
+ * then keyed by that subject key (16 hex digits, never an IP's text)
+ * instead of the client IP; the created walk-in's token carries it, so
+ * the front end keeps nothing per walk-in. Every JWT that does not
+ * verify is the same 401 {"error":"invalid credentials"}, the reason
+ * only in a debug line.
+ *
  * The sweeper is a timer on this event loop rather than a thread: its
  * front-end work is O(live walk-ins) of memory walks, and the file
  * removal happens in the spawner, so a thread would only add a lock.
@@ -23,6 +35,7 @@
 
 #include <cjson/cJSON.h>
 #include <event2/event.h>
+#include <sodium.h>
 
 #include "clock.h"
 #include "accesslog.h"
@@ -35,6 +48,7 @@
 #include "http.h"
 #include "ipc.h"
 #include "json.h"
+#include "jwt.h"
 #include "keyword.h"
 #include "log.h"
 #include "metrics.h"
@@ -45,6 +59,7 @@
 #include "sandbox.h"
 #include "timer.h"
 #include "token.h"
+#include "walkin_spec.h"
 
 extern const char openapi_json[], openapi_json_end[];
 extern const char llms_txt[], llms_txt_end[];
@@ -79,8 +94,7 @@ fe_take_request(struct http_req *req)
 {
 	int retry;
 
-	if ((retry = ratelimit_take(req->peer_ip, RATELIMIT_REQUEST,
-	    clock_mono_ms())) > 0) {
+	if ((retry = fe_rate_take(req, RATELIMIT_REQUEST)) > 0) {
 		reply_retry(req, 429, "rate limit exceeded", retry);
 		return -1;
 	}
@@ -112,10 +126,26 @@ bearer(const char *v)
 	return *v != '\0' ? v : NULL;
 }
 
+/* A Bearer with a JWT's shape is a JWT, never a walk-in token, where
+ * JWTs are configured; elsewhere every Bearer is what it always was. */
+static const char *
+bearer_jwt(const struct http_req *req)
+{
+	const char *b = bearer(req->authorization);
+
+	return b != NULL && jwt_enabled() && jwt_shape(b) ? b : NULL;
+}
+
+static const char *
+bearer_token(const struct http_req *req)
+{
+	return bearer_jwt(req) != NULL ? NULL : bearer(req->authorization);
+}
+
 const char *
 fe_token(const struct http_req *req, int *conflict)
 {
-	const char *b = bearer(req->authorization);
+	const char *b = bearer_token(req);
 
 	*conflict = req->session != NULL && b != NULL &&
 	    strcmp(req->session, b) != 0;
@@ -127,6 +157,111 @@ fe_node_mine(const uint8_t id[TOKEN_ID_BYTES])
 {
 	return !fe_cfg->node_id_set ||
 	    id[TOKEN_NODE_BYTE] == (uint8_t)fe_cfg->node_id;
+}
+
+/* ---- identity ---- */
+
+/* What fe_ident learnt of a request (req->ident). */
+struct fe_ident {
+	int			jwt;	/* a JWT Bearer: 1 verified, -1 not */
+	int			ext;	/* a version 2 walk-in token */
+	struct walkin_spec	spec;	/* the JWT's (jwt == 1) */
+	struct token_ext	te;	/* the JWT's or the token's */
+	char			key[2 * TOKEN_SUBJECT_BYTES + 1];
+};
+
+/* The subject key's text: 16 lowercase hex digits. */
+static void
+ident_key(struct fe_ident *id)
+{
+	sodium_bin2hex(id->key, sizeof(id->key), id->te.subject,
+	    sizeof(id->te.subject));
+}
+
+static void
+ident_jwt(struct fe_ident *id, const char *jwt)
+{
+	const char *why;
+
+	if (jwt_verify(jwt, strlen(jwt), clock_wall_s(), &id->spec,
+	    &why) == -1) {
+		id->jwt = -1;
+		log_debug("JWT refused: %s", why);
+		return;
+	}
+	id->jwt = 1;
+	jwt_subject_key(id->spec.subject, id->te.subject);
+	id->te.rate_requests = (uint32_t)id->spec.rate_requests;
+	id->te.rate_creates = (uint32_t)id->spec.rate_creates;
+	id->te.ttl_s = (uint32_t)id->spec.ttl_s;
+	ident_key(id);
+}
+
+/* A version 2 walk-in token's subject, when req has no JWT. */
+static void
+ident_token(struct fe_ident *id, const struct http_req *req)
+{
+	uint8_t wid[TOKEN_ID_BYTES];
+	struct token_ext te;
+	const char *tok;
+	int64_t expiry;
+	int conflict, has;
+
+	if ((tok = fe_token(req, &conflict)) == NULL || conflict ||
+	    token_verify_ext(tok, strlen(tok), clock_wall_s(), wid, &expiry,
+	    &te, &has) == -1 || !has)
+		return;
+	id->ext = 1;
+	id->te = te;
+	ident_key(id);
+}
+
+/* req's identity, resolved on first use: its JWT's if it carries one
+ * (valid or not), else its walk-in token's subject, if any. */
+static struct fe_ident *
+fe_ident(struct http_req *req)
+{
+	struct fe_ident *id = req->ident;
+	const char *b;
+
+	if (id != NULL)
+		return id;
+	if ((id = calloc(1, sizeof(*id))) == NULL)
+		fatal("calloc");
+	req->ident = id;
+	if ((b = bearer_jwt(req)) != NULL)
+		ident_jwt(id, b);
+	else
+		ident_token(id, req);
+	return id;
+}
+
+/* The key and rate a request's `kind` budget is taken from: its
+ * subject's, if it has one, else its IP's at the node's rate. */
+static const char *
+rate_key(struct http_req *req, enum ratelimit_kind kind, int64_t *rate)
+{
+	struct fe_ident *id = fe_ident(req);
+	uint32_t r;
+
+	*rate = ratelimit_rate(kind);
+	if (id->jwt != 1 && !id->ext)
+		return req->peer_ip;
+	r = kind == RATELIMIT_REQUEST ? id->te.rate_requests :
+	    id->te.rate_creates;
+	if (r != 0)
+		*rate = r;
+	return id->key;
+}
+
+int
+fe_rate_take(struct http_req *req, enum ratelimit_kind kind)
+{
+	const char *key;
+	int64_t rate;
+
+	key = rate_key(req, kind, &rate);
+	return ratelimit_take_rate(key, kind, rate, clock_mono_ms());
 }
 
 /*
@@ -220,16 +355,60 @@ fe_share_token(const struct http_req *req)
 }
 
 /*
- * Node-wide and per-IP checks for a new walk-in; 0 or an HTTP status.
+ * How a create is made, by whom (owner: the client IP, or the subject
+ * key) and with what (the spec handed to the create, the token ext its
+ * token carries, or none).
+ */
+struct create_auth {
+	const char		*owner;
+	struct walkin_spec	 spec;
+	const struct token_ext	*te;	/* NULL: a version 1 token */
+};
+
+/*
+ * Who is creating: a verified JWT's subject; for a fork (`copy`), the
+ * subject of the source walk-in's version 2 token; else anonymous,
+ * which --require-jwt refuses. 0, or 401 (a JWT that does not verify,
+ * or none where one is required).
+ */
+static int
+create_auth(struct http_req *req, int copy, struct create_auth *ca)
+{
+	struct fe_ident *id = fe_ident(req);
+
+	memset(&ca->spec, 0, sizeof(ca->spec));
+	ca->owner = req->peer_ip;
+	ca->te = NULL;
+	if (id->jwt == -1)
+		return 401;
+	if (id->jwt == 1) {
+		ca->spec = id->spec;
+		ca->te = &id->te;
+		ca->owner = id->key;
+	} else if (copy && id->ext) {
+		ca->spec.ttl_s = id->te.ttl_s;
+		ca->spec.rate_requests = id->te.rate_requests;
+		ca->spec.rate_creates = id->te.rate_creates;
+		ca->te = &id->te;
+		ca->owner = id->key;
+	} else if (fe_cfg->require_jwt)
+		return 401;
+	return 0;
+}
+
+/*
+ * Node-wide and per-owner checks for a new walk-in; 0 or an HTTP status.
  * The rate token is taken last, so a create refused for capacity does
  * not cost the client one.
  */
 static int
-create_check(struct http_req *req, int *retry)
+create_check(struct http_req *req, const struct create_auth *ca, int *retry)
 {
 	struct statvfs sv;
+	int64_t cap = ca->spec.max_db_bytes > 0 ? ca->spec.max_db_bytes :
+	    fe_cfg->max_db_bytes;
 
-	if (fe_cfg->max_instances_per_ip > 0 && registry_ip_count(req->peer_ip)
+	if (fe_cfg->max_instances_per_ip > 0 && registry_ip_count(ca->owner)
 	    >= (size_t)fe_cfg->max_instances_per_ip) {
 		metrics_refusal(METRICS_REFUSE_IP_INSTANCES);
 		*retry = 60;
@@ -243,15 +422,62 @@ create_check(struct http_req *req, int *retry)
 	/* f_files is 0 where the file system has no inode limit. */
 	if (statvfs(fe_cfg->data_dir, &sv) == 0 &&
 	    ((uint64_t)sv.f_bavail * sv.f_frsize < BOUNDS_MIN_FREE_BYTES +
-	    (uint64_t)fe_cfg->max_db_bytes * 2 ||
+	    (uint64_t)cap * 2 ||
 	    (sv.f_files > 0 && sv.f_favail < BOUNDS_MIN_FREE_INODES))) {
 		metrics_refusal(METRICS_REFUSE_DISK);
 		return 503;
 	}
-	if ((*retry = ratelimit_take(req->peer_ip, RATELIMIT_CREATE,
-	    clock_mono_ms())) > 0)
+	if ((*retry = fe_rate_take(req, RATELIMIT_CREATE)) > 0)
 		return 429;
 	return 0;
+}
+
+static void
+reply_unauthorized(struct http_req *req)
+{
+	const struct http_header www = { "WWW-Authenticate", "Bearer" };
+
+	http_reply_error(req, 401, "invalid credentials", &www, 1);
+}
+
+/* The TTL of a walk-in a create makes: the JWT's (or, for a copy, the
+ * source token's), else the node's. */
+static int64_t
+create_ttl(const struct create_auth *ca)
+{
+	return ca->spec.ttl_s > 0 ? ca->spec.ttl_s : fe_cfg->ttl_s;
+}
+
+/*
+ * The one create: auth, limits, the registry. `expires` 0 means now +
+ * the TTL. INTEGRATION (issue 17 item 1): the datasets branch's create
+ * entry point takes ca.spec here (const struct walkin_spec *: TTL,
+ * max_db_bytes, grant; subject "" for a copy, whose cap and grant come
+ * from the source walk-in's meta) and carries it with the create to the
+ * spawner, meta and executor.
+ */
+static struct instance *
+create_walkin(struct http_req *req, const uint8_t id[TOKEN_ID_BYTES],
+    int64_t expires, int copy)
+{
+	struct fe_ident *ident;
+	struct create_auth ca;
+	int status, retry;
+
+	if (create_auth(req, copy, &ca) != 0) {
+		reply_unauthorized(req);
+		return NULL;
+	}
+	if ((status = create_check(req, &ca, &retry)) != 0) {
+		reply_retry(req, status, status == 429 ? "rate limit exceeded" :
+		    "server busy", retry);
+		return NULL;
+	}
+	ident = fe_ident(req);
+	ident->ext = ca.te != NULL;	/* fe_mint: a version 2 token or not */
+	if (expires == 0)
+		expires = clock_wall_s() + create_ttl(&ca);
+	return registry_add(id, clock_wall_s(), expires, ca.owner);
 }
 
 struct instance *
@@ -260,21 +486,60 @@ fe_create(struct http_req *req)
 	uint8_t id[TOKEN_ID_BYTES];
 
 	token_new_id(id);
-	return fe_create_as(req, id, clock_wall_s() + fe_cfg->ttl_s);
+	return create_walkin(req, id, 0, 0);
+}
+
+struct instance *
+fe_create_copy(struct http_req *req)
+{
+	uint8_t id[TOKEN_ID_BYTES];
+
+	token_new_id(id);
+	return create_walkin(req, id, 0, 1);
 }
 
 struct instance *
 fe_create_as(struct http_req *req, const uint8_t id[TOKEN_ID_BYTES],
     int64_t expires)
 {
-	int status, retry;
+	return create_walkin(req, id, expires, 0);
+}
 
-	if ((status = create_check(req, &retry)) != 0) {
-		reply_retry(req, status, status == 429 ? "rate limit exceeded" :
-		    "server busy", retry);
-		return NULL;
-	}
-	return registry_add(id, clock_wall_s(), expires, req->peer_ip);
+int64_t
+fe_create_db_cap(const struct http_req *req)
+{
+	struct walkin_spec spec;
+	const char *jwt = bearer_jwt(req);
+
+	/* From the head alone, before the body is read: the same check
+	 * the create makes once the body is in (a bad JWT gets the node's
+	 * cap here and its 401 there). */
+	if (jwt != NULL && jwt_verify(jwt, strlen(jwt), clock_wall_s(), &spec,
+	    NULL) == 0 && spec.max_db_bytes > 0)
+		return spec.max_db_bytes;
+	return fe_cfg->max_db_bytes;
+}
+
+int64_t
+fe_new_expiry(struct http_req *req)
+{
+	struct fe_ident *id = fe_ident(req);
+
+	if (id->jwt == 1 && id->spec.ttl_s > 0)
+		return clock_wall_s() + id->spec.ttl_s;
+	return clock_wall_s() + fe_cfg->ttl_s;
+}
+
+void
+fe_mint(struct http_req *req, const uint8_t id[TOKEN_ID_BYTES],
+    int64_t expires, char out[TOKEN_STR_MAX])
+{
+	struct fe_ident *ident = fe_ident(req);
+
+	if (ident->jwt == 1 || ident->ext)
+		token_mint_ext(id, expires, &ident->te, out);
+	else
+		token_mint(id, expires, out);
 }
 
 struct event_base *
@@ -326,7 +591,7 @@ fe_reply_walkin_tok(struct http_req *req, struct instance *inst, int create,
 	}
 	if (create && status == ok) {
 		if (token == NULL)
-			token_mint(inst->id, inst->expires, tok);
+			fe_mint(req, inst->id, inst->expires, tok);
 		h[n++] = (struct http_header){ "X-Walkin-Session",
 		    token != NULL ? token : tok };
 	}
@@ -363,11 +628,15 @@ static const char *route_label(const struct http_req *req);
 static void
 frontend_log(const struct http_req *req, int status, void *arg)
 {
+	const struct fe_ident *id = req->ident;
 	struct accesslog_entry e;
 
 	(void)arg;
 	metrics_request(route_label(req), status,
 	    clock_mono_ms() - req->start_ms);
+	e.subject = id != NULL && id->jwt == 1 ? id->spec.subject : NULL;
+	e.subject_key = id != NULL && (id->jwt == 1 || id->ext) ? id->key :
+	    NULL;
 	e.time_ms = clock_wall_ms();
 	e.source_ip = req->peer_ip;
 	e.instance_id = req->instance_id;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ratelimit.h"
 #include "token.h"
 
 struct config;
@@ -37,8 +38,14 @@ const struct config *fe_config(void);
 /* Nonzero if the media type of Content-Type ct (parameters such as
  * charset ignored, case-insensitive) is want. */
 int	fe_ctype_is(const char *ct, const char *want);
-/* The per-IP request rate limit: 0, or -1 after replying 429. */
+/* The request rate limit: 0, or -1 after replying 429. */
 int	fe_take_request(struct http_req *req);
+/*
+ * Take one `kind` token for req: from its subject's budget at the rate
+ * its JWT or version 2 walk-in token set, else from its client IP's.
+ * 0, or the seconds to wait (Retry-After); nothing is replied.
+ */
+int	fe_rate_take(struct http_req *req, enum ratelimit_kind kind);
 /*
  * The session token of req (X-Walkin-Session or Authorization: Bearer),
  * or NULL; sets *conflict when both are sent and differ.
@@ -70,9 +77,26 @@ struct instance *fe_walkin(struct http_req *req);
 struct instance *fe_walkin_read(struct http_req *req, int *share);
 /* Nonzero if req carries a valid share token (nothing is replied). */
 int	fe_share_token(const struct http_req *req);
-/* A new walk-in within every create limit, or NULL after replying
- * (429, 503). */
+/*
+ * A new walk-in within every create limit, or NULL after replying (401
+ * invalid credentials: a JWT Bearer that does not verify, or none under
+ * --require-jwt; 429, 503). A verified JWT sets its TTL, rates, owner
+ * (the subject key) and the token fe_mint makes for it.
+ */
 struct instance *fe_create(struct http_req *req);
+/* The same for a copy of the walk-in req's token names (a fork): a
+ * version 2 token's subject, rates and TTL carry over to the copy. */
+struct instance *fe_create_copy(struct http_req *req);
+/* The size cap of a walk-in req would create: its JWT's max_db_bytes,
+ * else --max-db-bytes (the body cap of a database upload). */
+int64_t	fe_create_db_cap(const struct http_req *req);
+/* The expiry a walk-in created by req now would get (MCP fixes it at
+ * initialize, before the walk-in exists). */
+int64_t	fe_new_expiry(struct http_req *req);
+/* The token for a walk-in req created (version 2 when req's create
+ * carried a subject, token.h). */
+void	fe_mint(struct http_req *req, const uint8_t id[TOKEN_ID_BYTES],
+	    int64_t expires, char out[TOKEN_STR_MAX]);
 /* The same with the walk-in's id and expiry chosen by the caller (an
  * MCP session names its walk-in before it exists, mcp.c). */
 struct instance *fe_create_as(struct http_req *req,

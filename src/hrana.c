@@ -465,8 +465,7 @@ hrana_admit(struct http_req *req, uint8_t id[TOKEN_ID_BYTES],
 	const char *msg;
 	int retry, status;
 
-	if ((retry = ratelimit_take(req->peer_ip, RATELIMIT_REQUEST,
-	    clock_mono_ms())) > 0) {
+	if ((retry = fe_rate_take(req, RATELIMIT_REQUEST)) > 0) {
 		snprintf(v, sizeof(v), "%d", retry);
 		hrana_reply_error(req, 429, "rate limit exceeded",
 		    "RATE_LIMIT", &h, 1);

@@ -153,6 +153,7 @@ req_free(struct http_req *r)
 	free(r->head);
 	free(r->body);
 	free(r->instance_id);
+	free(r->ident);
 	free(r);
 }
 

@@ -7,12 +7,15 @@
  *     fit the connection cap to RLIMIT_NOFILE (or refuse to start)
  *  3. create DATA/{instances,logs,secrets} (0700)
  *  4. bind the listening socket, or take it from the service manager
- *     (listen.h), and the metrics socket if asked: before dropping
- *     root, so a port below 1024 works
+ *     (listen.h), the metrics socket if asked, and open the JWT key
+ *     files (jwt.h): before dropping root, so a port below 1024 and
+ *     root-only key files work
  *  5. started as root: chown DATA to --user and become that user, for
  *     every process from here on
  *  6. fork the spawner: before any thread, key or large allocation
- *  7. load or create the token keys (front end only), open the log dir
+ *  7. load or create the token keys and read the JWT key files opened
+ *     in step 4 (front end only: the spawner closed them), open the log
+ *     dir
  *  8. restore live walk-ins from DATA/instances (frontend_init): the last
  *     time the front end reads anything there
  *  9. lock down the front end (sandbox_prepare, sandbox_enter)
@@ -34,6 +37,7 @@
 #include "config.h"
 #include "frontend.h"
 #include "http.h"
+#include "jwt.h"
 #include "listen.h"
 #include "log.h"
 #include "registry.h"
@@ -117,6 +121,34 @@ nofile_budget(const struct config *cfg)
 	http_set_max_conns((size_t)(cur - fixed));
 }
 
+/* The JWT keys and the policy jwt_verify applies (jwt.h). Rate maxima
+ * of 0 are the node's own rates. */
+static void
+jwt_setup(const struct config *cfg)
+{
+	struct jwt_policy p;
+	char err[512];
+
+	if (jwt_read(err, sizeof(err)) == -1)
+		fatalx("jwt keys: %s", err);
+	memset(&p, 0, sizeof(p));
+	snprintf(p.issuer, sizeof(p.issuer), "%s", cfg->jwt_issuer);
+	snprintf(p.audience, sizeof(p.audience), "%s", cfg->jwt_audience);
+	p.max_ttl_s = cfg->jwt_max_ttl_s;
+	p.max_db_bytes = cfg->jwt_max_db_bytes;
+	p.max_rate_requests = cfg->jwt_max_rate_requests ?
+	    cfg->jwt_max_rate_requests : cfg->rate_requests;
+	p.max_rate_creates = cfg->jwt_max_rate_creates ?
+	    cfg->jwt_max_rate_creates : cfg->rate_creates;
+	jwt_set_policy(&p);
+	if (jwt_enabled())
+		log_info("JWT identities: %s%s%s%s", cfg->jwt_hs256_secret[0] ?
+		    "HS256" : "", cfg->jwt_hs256_secret[0] &&
+		    cfg->jwt_ed25519_key[0] ? " and " : "",
+		    cfg->jwt_ed25519_key[0] ? "EdDSA" : "",
+		    cfg->require_jwt ? ", required for new walk-ins" : "");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -153,6 +185,9 @@ main(int argc, char **argv)
 	make_data_dirs(cfg.data_dir);
 	listen_fd = listen_open(&cfg);
 	metrics_fd = listen_open_metrics(&cfg);
+	if (jwt_open(cfg.jwt_hs256_secret, cfg.jwt_ed25519_key, err,
+	    sizeof(err)) == -1)
+		fatalx("jwt keys: %s", err);
 	sandbox_drop_root(&cfg);
 	make_data_dirs(cfg.data_dir);	/* again, as the service user */
 	spawner_fd = spawner_start(&cfg, &spawner_pid);
@@ -160,6 +195,7 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/secrets", cfg.data_dir);
 	if (token_keys_load(path, (int64_t)time(NULL), err, sizeof(err)) == -1)
 		fatalx("token keys: %s", err);
+	jwt_setup(&cfg);
 	snprintf(path, sizeof(path), "%s/logs", cfg.data_dir);
 	if (accesslog_open(path) == -1)
 		fatal("access log %s", path);

@@ -336,7 +336,7 @@ do_initialize(struct mcp_call *c, const struct mcp_msg *m)
 		token_mint(c->id, c->expires, c->session);
 	else {
 		token_new_id(id);
-		token_mint(id, now_s() + fe_config()->ttl_s, c->session);
+		fe_mint(c->req, id, fe_new_expiry(c->req), c->session);
 	}
 	out_next(c);
 	mcp_rpc_result_open(&c->out, m->id);

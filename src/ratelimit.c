@@ -27,6 +27,12 @@
  * front end's memory; the node-wide instance cap and the per-walk-in
  * queue bounds still hold while rate limiting is degraded.
  *
+ * A key is a client IP or a JWT subject's key (16 hex digits: no IP's
+ * text looks like that). A subject's rates are the JWT's
+ * (ratelimit_take_rate), so each entry carries the rate of each bucket:
+ * the last one a take asked for (the node's when the entry was made),
+ * and lowering a rate cuts the bucket down to the new burst at once.
+ *
  * Concurrency: front end event-loop thread only, so no lock.
  */
 #include <stdint.h>
@@ -55,6 +61,7 @@ struct rl_entry {
 	uint64_t	 hash;
 	int64_t		 stamp_ms;		/* units[] are current as of */
 	int64_t		 units[RL_KINDS];
+	int64_t		 rate[RL_KINDS];	/* tokens per minute */
 	char		 ip[RATELIMIT_IP_MAX + 1];
 };
 
@@ -121,11 +128,11 @@ rl_refill(struct rl_entry *e, int64_t now_ms)
 	if (dt <= 0)
 		return;
 	for (k = 0; k < RL_KINDS; k++) {
-		cap = rl_rate[k] * RL_UNIT;
-		if (dt >= RL_WINDOW_MS || cap - e->units[k] <= dt * rl_rate[k])
+		cap = e->rate[k] * RL_UNIT;
+		if (dt >= RL_WINDOW_MS || cap - e->units[k] <= dt * e->rate[k])
 			e->units[k] = cap;
 		else
-			e->units[k] += dt * rl_rate[k];
+			e->units[k] += dt * e->rate[k];
 	}
 	e->stamp_ms = now_ms;
 }
@@ -137,7 +144,7 @@ rl_is_full(struct rl_entry *e, int64_t now_ms)
 
 	rl_refill(e, now_ms);
 	for (k = 0; k < RL_KINDS; k++)
-		if (e->units[k] < rl_rate[k] * RL_UNIT)
+		if (e->units[k] < e->rate[k] * RL_UNIT)
 			return 0;
 	return 1;
 }
@@ -221,8 +228,10 @@ rl_insert(const char *ip, size_t len, uint64_t h, int64_t now_ms)
 	memcpy(e->ip, ip, len);
 	e->hash = h;
 	e->stamp_ms = now_ms;
-	for (k = 0; k < RL_KINDS; k++)
+	for (k = 0; k < RL_KINDS; k++) {
+		e->rate[k] = rl_rate[k];
 		e->units[k] = rl_rate[k] * RL_UNIT;
+	}
 	e->next = rl_table[h & (rl_nbuckets - 1)];
 	rl_table[h & (rl_nbuckets - 1)] = e;
 	rl_count++;
@@ -248,19 +257,39 @@ rl_lookup(const char *ip, int64_t now_ms)
 	return rl_insert(ip, len, h, now_ms);
 }
 
+int64_t
+ratelimit_rate(enum ratelimit_kind kind)
+{
+	if (kind != RATELIMIT_REQUEST && kind != RATELIMIT_CREATE)
+		abort();
+	return rl_rate[kind];
+}
+
 int
 ratelimit_take(const char *ip, enum ratelimit_kind kind, int64_t now_ms)
 {
+	return ratelimit_take_rate(ip, kind, ratelimit_rate(kind), now_ms);
+}
+
+int
+ratelimit_take_rate(const char *key, enum ratelimit_kind kind, int64_t rate,
+    int64_t now_ms)
+{
 	struct rl_entry *e;
-	int64_t rate, wait_ms;
+	int64_t wait_ms;
 
 	if (kind != RATELIMIT_REQUEST && kind != RATELIMIT_CREATE)
 		abort();
-	if ((rate = rl_rate[kind]) == 0)
+	if ((rate = rl_clamp_rate(rate)) == 0)
 		return 0;
-	if ((e = rl_lookup(ip, now_ms)) == NULL)
+	if ((e = rl_lookup(key, now_ms)) == NULL)
 		return 0;			/* fail open, see above */
 	rl_refill(e, now_ms);
+	if (e->rate[kind] != rate) {
+		e->rate[kind] = rate;
+		if (e->units[kind] > rate * RL_UNIT)
+			e->units[kind] = rate * RL_UNIT;
+	}
 	if (e->units[kind] >= RL_UNIT) {
 		e->units[kind] -= RL_UNIT;
 		return 0;

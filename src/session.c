@@ -49,7 +49,7 @@ int64_t
 session_body_limit(const struct http_req *req)
 {
 	if (fe_ctype_is(req->content_type, CT_SQLITE))
-		return fe_config()->max_db_bytes;
+		return fe_create_db_cap(req);
 	if (fe_ctype_is(req->content_type, CT_SQL))
 		return BOUNDS_SCRIPT_BYTES;
 	return 0;
@@ -70,7 +70,7 @@ created_answer(struct http_req *req, struct instance *inst, int create,
 		    NULL);
 		return;
 	}
-	token_mint(inst->id, inst->expires, tok);
+	fe_mint(req, inst->id, inst->expires, tok);
 	buf_init(&b);
 	buf_adds(&b, "{\"session\":");
 	json_add_string(&b, tok, strlen(tok));
@@ -152,7 +152,7 @@ fork_answer(struct http_req *req, struct instance *inst, int create,
 		    NULL);
 		return;
 	}
-	if ((copy = fe_create(req)) != NULL)
+	if ((copy = fe_create_copy(req)) != NULL)
 		fe_submit(req, copy, &door_created, IPC_OP_IMPORT_DB, 0, body,
 		    len, NULL, 0, 1);
 }

@@ -4,7 +4,11 @@
  * A token is "wkn_" followed by base64url (no padding) of 74 bytes:
  * ver(1)=1 kid(1) instance(16) expiry_be(8) nonce(16) tag(32), where
  * tag = crypto_auth (HMAC-SHA-512-256) over TOKEN_DOMAIN followed by the
- * first 42 bytes, with the key whose id is kid. The token carries no
+ * first 42 bytes, with the key whose id is kid. Version 2 (a walk-in a
+ * JWT made) is 94 bytes: the same 42, then struct token_ext's 20
+ * (subject key, two rates and the TTL, big-endian), then the tag over
+ * all 62; the version byte is under the MAC, so neither length verifies
+ * as the other, and version 1 tokens minted before stay valid. The token carries no
  * secret; the key does. token_verify fails the same way (-1, outputs
  * untouched) for every reason, and the MAC is checked in constant time
  * by crypto_verify_32 (the tag is computed from a per-key HMAC state
@@ -78,6 +82,7 @@
 _Static_assert(sizeof(TOKEN_SHARE_DOMAIN) == sizeof(TOKEN_DOMAIN) &&
     sizeof(TOKEN_SHARE_PREFIX) == sizeof(TOKEN_PREFIX), "token kinds' sizes");
 #define TOKEN_VERSION		1
+#define TOKEN_VERSION_EXT	2
 #define TOKEN_NONCE_BYTES	16
 #define TOKEN_OFF_KID		1
 #define TOKEN_OFF_ID		2
@@ -87,6 +92,12 @@ _Static_assert(sizeof(TOKEN_SHARE_DOMAIN) == sizeof(TOKEN_DOMAIN) &&
 #define TOKEN_BIN_BYTES		(TOKEN_SIGNED_BYTES + crypto_auth_BYTES) /* 74 */
 #define TOKEN_B64_LEN		99	/* ceil(74 * 4 / 3), no padding */
 #define TOKEN_STR_LEN		(TOKEN_PREFIX_LEN + TOKEN_B64_LEN)	/* 103 */
+#define TOKEN_EXT_BYTES		20
+#define TOKEN_SIGNED_EXT	(TOKEN_SIGNED_BYTES + TOKEN_EXT_BYTES)	/* 62 */
+#define TOKEN_BIN_EXT		(TOKEN_SIGNED_EXT + crypto_auth_BYTES)	/* 94 */
+#define TOKEN_B64_EXT		126	/* ceil(94 * 4 / 3) */
+#define TOKEN_STR_EXT		(TOKEN_PREFIX_LEN + TOKEN_B64_EXT)	/* 130 */
+_Static_assert(TOKEN_STR_EXT < TOKEN_STR_MAX, "token buffer");
 
 #define KEYS_FILE		"keys"
 #define KEYS_TMP		"keys.tmp"
@@ -538,13 +549,14 @@ static const struct token_kind token_session = { TOKEN_PREFIX, TOKEN_DOMAIN };
 static const struct token_kind token_share = { TOKEN_SHARE_PREFIX,
     TOKEN_SHARE_DOMAIN };
 
-/* msg = the kind's domain followed by the signed part of bin. */
+/* msg = the kind's domain followed by the signed part of bin (n bytes:
+ * TOKEN_SIGNED_BYTES, or TOKEN_SIGNED_EXT for version 2). */
 static void
-token_msg(const struct token_kind *kind, const uint8_t bin[TOKEN_BIN_BYTES],
-    uint8_t msg[TOKEN_DOMAIN_LEN + TOKEN_SIGNED_BYTES])
+token_msg(const struct token_kind *kind, const uint8_t *bin, size_t n,
+    uint8_t msg[TOKEN_DOMAIN_LEN + TOKEN_SIGNED_EXT])
 {
 	memcpy(msg, kind->domain, TOKEN_DOMAIN_LEN);
-	memcpy(msg + TOKEN_DOMAIN_LEN, bin, TOKEN_SIGNED_BYTES);
+	memcpy(msg + TOKEN_DOMAIN_LEN, bin, n);
 }
 
 /* crypto_auth (HMAC-SHA-512-256) of msg under k, from k's ready state. */
@@ -560,27 +572,65 @@ token_mac(const struct token_key *k, const uint8_t *msg, size_t len,
 }
 
 static void
-token_mint_kind(const struct token_kind *kind, const uint8_t id[TOKEN_ID_BYTES],
-    int64_t expiry, char out[TOKEN_STR_MAX])
+token_put32(uint8_t *p, uint32_t v)
 {
-	uint8_t bin[TOKEN_BIN_BYTES];
-	uint8_t msg[TOKEN_DOMAIN_LEN + TOKEN_SIGNED_BYTES];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+
+static uint32_t
+token_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/* struct token_ext <-> its 20 bytes at TOKEN_SIGNED_BYTES. */
+static void
+token_ext_put(uint8_t *p, const struct token_ext *ext)
+{
+	memcpy(p, ext->subject, TOKEN_SUBJECT_BYTES);
+	token_put32(p + 8, ext->rate_requests);
+	token_put32(p + 12, ext->rate_creates);
+	token_put32(p + 16, ext->ttl_s);
+}
+
+static void
+token_ext_get(const uint8_t *p, struct token_ext *ext)
+{
+	memcpy(ext->subject, p, TOKEN_SUBJECT_BYTES);
+	ext->rate_requests = token_get32(p + 8);
+	ext->rate_creates = token_get32(p + 12);
+	ext->ttl_s = token_get32(p + 16);
+}
+
+static void
+token_mint_kind(const struct token_kind *kind, const uint8_t id[TOKEN_ID_BYTES],
+    int64_t expiry, const struct token_ext *ext, char out[TOKEN_STR_MAX])
+{
+	uint8_t bin[TOKEN_BIN_EXT];
+	uint8_t msg[TOKEN_DOMAIN_LEN + TOKEN_SIGNED_EXT];
+	size_t n = ext != NULL ? TOKEN_SIGNED_EXT : TOKEN_SIGNED_BYTES;
 	uint64_t e = (uint64_t)expiry;
 	int i;
 
 	if (keyring == NULL)
 		abort();	/* token_keys_load must succeed first */
-	bin[0] = TOKEN_VERSION;
+	bin[0] = ext != NULL ? TOKEN_VERSION_EXT : TOKEN_VERSION;
 	bin[TOKEN_OFF_KID] = keyring->cur.kid;
 	memcpy(bin + TOKEN_OFF_ID, id, TOKEN_ID_BYTES);
 	for (i = 0; i < 8; i++)
 		bin[TOKEN_OFF_EXPIRY + i] = (uint8_t)(e >> (56 - 8 * i));
 	randombytes_buf(bin + TOKEN_OFF_NONCE, TOKEN_NONCE_BYTES);
-	token_msg(kind, bin, msg);
-	token_mac(&keyring->cur, msg, sizeof(msg), bin + TOKEN_SIGNED_BYTES);
+	if (ext != NULL)
+		token_ext_put(bin + TOKEN_SIGNED_BYTES, ext);
+	token_msg(kind, bin, n, msg);
+	token_mac(&keyring->cur, msg, TOKEN_DOMAIN_LEN + n, bin + n);
 	memcpy(out, kind->prefix, TOKEN_PREFIX_LEN);
 	sodium_bin2base64(out + TOKEN_PREFIX_LEN, TOKEN_STR_MAX -
-	    TOKEN_PREFIX_LEN, bin, sizeof(bin),
+	    TOKEN_PREFIX_LEN, bin, n + crypto_auth_BYTES,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
@@ -588,14 +638,21 @@ void
 token_mint(const uint8_t id[TOKEN_ID_BYTES], int64_t expiry,
     char out[TOKEN_STR_MAX])
 {
-	token_mint_kind(&token_session, id, expiry, out);
+	token_mint_kind(&token_session, id, expiry, NULL, out);
+}
+
+void
+token_mint_ext(const uint8_t id[TOKEN_ID_BYTES], int64_t expiry,
+    const struct token_ext *ext, char out[TOKEN_STR_MAX])
+{
+	token_mint_kind(&token_session, id, expiry, ext, out);
 }
 
 void
 token_share_mint(const uint8_t id[TOKEN_ID_BYTES], int64_t expiry,
     char out[TOKEN_STR_MAX])
 {
-	token_mint_kind(&token_share, id, expiry, out);
+	token_mint_kind(&token_share, id, expiry, NULL, out);
 }
 
 static const struct token_key *
@@ -611,54 +668,75 @@ token_key_by_kid(uint8_t kid)
 }
 
 /*
- * Decode the TOKEN_B64_LEN characters at s (base64url, no padding) into
- * bin. Exactly one spelling is accepted: every character is in the
- * alphabet (libsodium 1.0.18's decoder reads bytes 0x80..0xff as '_',
- * found by tests/fuzz/fuzz_token, so it is not used here) and the two
- * bits the last character carries past byte 74 are zero. Returns 0 or -1.
+ * Decode the nchars characters at s (base64url, no padding) into the
+ * nbytes of bin. Exactly one spelling is accepted: every character is in
+ * the alphabet (libsodium 1.0.18's decoder reads bytes 0x80..0xff as
+ * '_', found by tests/fuzz/fuzz_token, so it is not used here) and the
+ * bits the last character carries past the last byte are zero. Returns
+ * 0 or -1.
  */
 static int
-token_b64_decode(const char *s, uint8_t bin[TOKEN_BIN_BYTES])
+token_b64_decode(const char *s, size_t nchars, uint8_t *bin, size_t nbytes)
 {
 	uint32_t acc = 0;
 	size_t i, n = 0;
 	int v, bits = 0;
 
-	for (i = 0; i < TOKEN_B64_LEN; i++) {
+	for (i = 0; i < nchars; i++) {
 		if ((v = json_base64_digit((unsigned char)s[i], 1)) < 0)
 			return -1;
 		acc = (acc << 6) | (uint32_t)v;
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
+			if (n == nbytes)
+				return -1;
 			bin[n++] = (uint8_t)(acc >> bits);
 			acc &= (1u << bits) - 1;
 		}
 	}
-	return n == TOKEN_BIN_BYTES && acc == 0 ? 0 : -1;
+	return n == nbytes && acc == 0 ? 0 : -1;
+}
+
+/* The signed length of a token string of len characters whose decoded
+ * version byte must be `ver`, or 0 for no valid length. */
+static size_t
+token_signed_len(size_t len, int *ver)
+{
+	if (len == TOKEN_STR_LEN) {
+		*ver = TOKEN_VERSION;
+		return TOKEN_SIGNED_BYTES;
+	}
+	if (len == TOKEN_STR_EXT) {
+		*ver = TOKEN_VERSION_EXT;
+		return TOKEN_SIGNED_EXT;
+	}
+	return 0;
 }
 
 static int
 token_verify_kind(const struct token_kind *kind, const char *s, size_t len,
-    int64_t now, uint8_t id[TOKEN_ID_BYTES], int64_t *expiry)
+    int64_t now, uint8_t id[TOKEN_ID_BYTES], int64_t *expiry,
+    struct token_ext *ext, int *has_ext)
 {
-	uint8_t bin[TOKEN_BIN_BYTES];
-	uint8_t msg[TOKEN_DOMAIN_LEN + TOKEN_SIGNED_BYTES];
+	uint8_t bin[TOKEN_BIN_EXT];
+	uint8_t msg[TOKEN_DOMAIN_LEN + TOKEN_SIGNED_EXT];
 	uint8_t tag[crypto_auth_BYTES];
 	const struct token_key *k;
 	uint64_t e = 0;
-	int i, ok;
+	size_t n;
+	int i, ok, ver;
 
-	if (len != TOKEN_STR_LEN || memcmp(s, kind->prefix,
-	    TOKEN_PREFIX_LEN) != 0 ||
-	    token_b64_decode(s + TOKEN_PREFIX_LEN, bin) == -1)
+	if ((n = token_signed_len(len, &ver)) == 0 || memcmp(s, kind->prefix,
+	    TOKEN_PREFIX_LEN) != 0 || token_b64_decode(s + TOKEN_PREFIX_LEN,
+	    len - TOKEN_PREFIX_LEN, bin, n + crypto_auth_BYTES) == -1)
 		return -1;
-	if (bin[0] != TOKEN_VERSION ||
+	if (bin[0] != ver ||
 	    (k = token_key_by_kid(bin[TOKEN_OFF_KID])) == NULL)
 		return -1;
-	token_msg(kind, bin, msg);
-	token_mac(k, msg, sizeof(msg), tag);
-	ok = crypto_verify_32(tag, bin + TOKEN_SIGNED_BYTES) == 0;
+	token_msg(kind, bin, n, msg);
+	token_mac(k, msg, TOKEN_DOMAIN_LEN + n, tag);
+	ok = crypto_verify_32(tag, bin + n) == 0;
 	sodium_memzero(tag, sizeof(tag));
 	if (!ok)
 		return -1;
@@ -668,6 +746,13 @@ token_verify_kind(const struct token_kind *kind, const char *s, size_t len,
 		return -1;
 	memcpy(id, bin + TOKEN_OFF_ID, TOKEN_ID_BYTES);
 	*expiry = (int64_t)e;
+	if (ext != NULL) {
+		memset(ext, 0, sizeof(*ext));
+		if (ver == TOKEN_VERSION_EXT)
+			token_ext_get(bin + TOKEN_SIGNED_BYTES, ext);
+	}
+	if (has_ext != NULL)
+		*has_ext = ver == TOKEN_VERSION_EXT;
 	return 0;
 }
 
@@ -675,14 +760,25 @@ int
 token_verify(const char *s, size_t len, int64_t now,
     uint8_t id[TOKEN_ID_BYTES], int64_t *expiry)
 {
-	return token_verify_kind(&token_session, s, len, now, id, expiry);
+	return token_verify_kind(&token_session, s, len, now, id, expiry,
+	    NULL, NULL);
+}
+
+int
+token_verify_ext(const char *s, size_t len, int64_t now,
+    uint8_t id[TOKEN_ID_BYTES], int64_t *expiry, struct token_ext *ext,
+    int *has_ext)
+{
+	return token_verify_kind(&token_session, s, len, now, id, expiry,
+	    ext, has_ext);
 }
 
 int
 token_share_verify(const char *s, size_t len, int64_t now,
     uint8_t id[TOKEN_ID_BYTES], int64_t *expiry)
 {
-	return token_verify_kind(&token_share, s, len, now, id, expiry);
+	return token_verify_kind(&token_share, s, len, now, id, expiry, NULL,
+	    NULL);
 }
 
 /* ---- instance ids ---- */

@@ -149,4 +149,5 @@ if __name__ == "__main__":
 	import test_metrics  # noqa: F401
 	import test_shutdown  # noqa: F401
 	import test_nodes  # noqa: F401
+	import test_jwt  # noqa: F401
 	sys.exit(main(sys.argv))

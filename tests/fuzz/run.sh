@@ -30,13 +30,14 @@ max_len() {
 	dbimage) echo 65536 ;;
 	body) echo 9216 ;;
 	token) echo 256 ;;
+	jwt) echo 6000 ;;
 	*) echo 4096 ;;
 	esac
 }
 dict() {
 	case $1 in
 	http) echo "$here/http.dict" ;;
-	body|hrana|mcp) echo "$here/json.dict" ;;
+	body|hrana|mcp|jwt) echo "$here/json.dict" ;;
 	args) echo "$here/args.dict" ;;
 	sql|keyword) echo "$here/sql.dict" ;;
 	esac

@@ -243,6 +243,46 @@ test_full_expire_throttle(void)
 	ratelimit_free();
 }
 
+/* A subject's key with its own rate (ratelimit_take_rate): its burst
+ * and refill follow that rate; lowering it cuts the bucket at once; 0
+ * is off; the node's rate for an IP is untouched. */
+static void
+test_key_rate(void)
+{
+	const char *k = "0123456789abcdef";
+	int i, ok = 0;
+
+	ratelimit_init(60, 10);
+	CHECK_INT(ratelimit_rate(RATELIMIT_REQUEST), 60);
+	CHECK_INT(ratelimit_rate(RATELIMIT_CREATE), 10);
+	for (i = 0; i < 10; i++)
+		ok += ratelimit_take_rate(k, RATELIMIT_REQUEST, 3, T0) == 0;
+	CHECK_INT(ok, 3);
+	/* 3 per minute: the next token is 20 s away. */
+	CHECK_INT(ratelimit_take_rate(k, RATELIMIT_REQUEST, 3, T0), 20);
+	CHECK_INT(ratelimit_take_rate(k, RATELIMIT_REQUEST, 3, T0 + 20000), 0);
+	/* Time before a take refills at the old rate, after it at the new:
+	 * 500 ms at 3/min is not a token, 500 more at 120/min are one. */
+	CHECK_INT(ratelimit_take_rate(k, RATELIMIT_REQUEST, 120, T0 + 20500),
+	    1);
+	CHECK_INT(ratelimit_take_rate(k, RATELIMIT_REQUEST, 120, T0 + 21000),
+	    0);
+	CHECK_INT(ratelimit_take_rate(k, RATELIMIT_CREATE, 1, T0), 0);
+	CHECK_INT(ratelimit_take_rate(k, RATELIMIT_CREATE, 1, T0), 60);
+	CHECK_INT(ratelimit_take_rate(k, RATELIMIT_CREATE, 0, T0), 0);
+	/* Lowering a full bucket's rate cuts it to the new burst. */
+	CHECK_INT(take_n("192.0.2.9", RATELIMIT_REQUEST, 1, T0), 1);
+	ok = 0;
+	for (i = 0; i < 10; i++)
+		ok += ratelimit_take_rate("192.0.2.9", RATELIMIT_REQUEST, 2,
+		    T0) == 0;
+	CHECK_INT(ok, 2);
+	/* Another key, another bucket. */
+	CHECK_INT(ratelimit_take_rate("fedcba9876543210", RATELIMIT_REQUEST, 3,
+	    T0), 0);
+	ratelimit_free();
+}
+
 UNIT_MAIN(test_burst, test_retry_after, test_refill, test_independent,
     test_off, test_expire, test_long_ip, test_many_ips,
-    test_full_expire_throttle)
+    test_full_expire_throttle, test_key_rate)
