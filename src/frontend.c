@@ -29,6 +29,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "config.h"
+#include "dataset_grant.h"
 #include "frontend.h"
 #include "frontend_int.h"
 #include "hrana.h"
@@ -43,6 +44,7 @@
 #include "sandbox.h"
 #include "timer.h"
 #include "token.h"
+#include "walkin_spec.h"
 
 extern const char openapi_json[], openapi_json_end[];
 extern const char llms_txt[], llms_txt_end[];
@@ -261,6 +263,27 @@ fe_create_as(struct http_req *req, const uint8_t id[TOKEN_ID_BYTES],
 		return NULL;
 	}
 	return registry_add(id, clock_wall_s(), expires, req->peer_ip);
+}
+
+struct instance *
+fe_create_spec(struct http_req *req, const struct walkin_spec *spec)
+{
+	uint8_t id[TOKEN_ID_BYTES];
+	struct instance *inst;
+	int64_t ttl = spec->ttl_s > 0 ? spec->ttl_s : fe_cfg->ttl_s;
+
+	/* Checked before anything is counted: a spec the meta cannot
+	 * hold is the caller's bug, never a walk-in with the default. */
+	if (spec->max_db_bytes < 0 || ttl > BOUNDS_MAX_TTL_S ||
+	    dataset_grant_valid(spec->grant) == -1) {
+		http_reply_error(req, 500, "internal error", NULL, 0);
+		return NULL;
+	}
+	token_new_id(id);
+	if ((inst = fe_create_as(req, id, clock_wall_s() + ttl)) != NULL &&
+	    registry_set_spec(inst, spec) == -1)
+		fatalx("fe_create_spec: a valid spec refused");
+	return inst;
 }
 
 struct event_base *

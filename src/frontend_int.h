@@ -21,6 +21,7 @@ struct config;
 struct event_base;
 struct http_req;
 struct instance;
+struct walkin_spec;
 
 /*
  * A door's handler for the pool's answer to one of its jobs (pool.h
@@ -67,6 +68,17 @@ int	fe_share_token(const struct http_req *req);
 /* A new walk-in within every create limit, or NULL after replying
  * (429, 503). */
 struct instance *fe_create(struct http_req *req);
+/*
+ * The same with the walk-in's spec (walkin_spec.h; a verified JWT's
+ * claim, issue 17): its TTL (0: --ttl), and the byte cap (0:
+ * --max-db-bytes) and dataset grant that travel with the create to the
+ * spawner, into the walk-in's meta and to every executor of it. The
+ * rate limits and subject are the caller's to apply before. spec is
+ * copied. A spec that is not valid (negative cap, TTL past
+ * BOUNDS_MAX_TTL_S, a grant dataset_grant_valid refuses) is a 500.
+ */
+struct instance *fe_create_spec(struct http_req *req,
+	    const struct walkin_spec *spec);
 /* The same with the walk-in's id and expiry chosen by the caller (an
  * MCP session names its walk-in before it exists, mcp.c). */
 struct instance *fe_create_as(struct http_req *req,

@@ -81,6 +81,7 @@
 #include "registry.h"
 #include "spawnlink.h"
 #include "timer.h"
+#include "walkin_spec.h"
 
 enum ex_state { EX_SPAWNING, EX_IDLE, EX_BUSY };
 
@@ -658,6 +659,10 @@ spawn_for(struct pool_walkin *w, int create)
 	if (create)			/* the meta's owner (registry_load) */
 		snprintf(m.owner_ip, sizeof(m.owner_ip), "%s",
 		    w->inst->owner_ip);
+	if (create && w->inst->spec != NULL) {	/* its cap and grant */
+		m.max_db_bytes = w->inst->spec->max_db_bytes;
+		memcpy(m.grant, w->inst->spec->grant, sizeof(m.grant));
+	}
 	spawnlink_send(&m);
 }
 
