@@ -431,7 +431,7 @@ config_set_dataset(struct config *cfg, const char *v)
 			return -1;
 	file = eq + 1;
 	flen = strlen(file);
-	if (flen > 8 && strcmp(file + flen - 8, ",private") == 0) {
+	if (flen >= 8 && strcmp(file + flen - 8, ",private") == 0) {
 		priv = 1;
 		flen -= 8;
 	}

@@ -146,4 +146,5 @@ if __name__ == "__main__":
 	import test_mcp  # noqa: F401
 	import test_share  # noqa: F401
 	import test_burst  # noqa: F401
+	import test_datasets  # noqa: F401
 	sys.exit(main(sys.argv))
