@@ -30,6 +30,7 @@ max_len() {
 	dbimage) echo 65536 ;;
 	body) echo 9216 ;;
 	token) echo 256 ;;
+	grant) echo 600 ;;
 	*) echo 4096 ;;
 	esac
 }
