@@ -85,6 +85,10 @@ enum spawn_type {
 /* SPAWN_REMOVE: answer with a SPAWN_REPLY (same seq, this flag set)
  * once the directory is gone (DELETE /session replies after it). */
 #define SPAWN_F_REPLY	0x2
+/* SPAWN_EXEC with SPAWN_F_CREATE: the new walk-in's spec (cap, grant)
+ * is the one in the meta of walk-in spec_id/spec_expires, not the
+ * message's (a fork keeps its source's; issue 17). */
+#define SPAWN_F_SPEC_FROM	0x4
 
 struct spawn_msg {
 	uint32_t	magic;
@@ -106,6 +110,8 @@ struct spawn_msg {
 	int64_t		max_db_bytes;	/* 0: the node's */
 	char		grant[WALKIN_GRANT_MAX];	/* NUL-terminated;
 					 * checked by registry_meta_format */
+	uint8_t		spec_id[TOKEN_ID_BYTES];	/* SPAWN_F_SPEC_FROM */
+	int64_t		spec_expires;
 };
 
 /*

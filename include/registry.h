@@ -46,6 +46,11 @@ struct instance {
 						 * for its meta (the spawn
 						 * message), owned; NULL:
 						 * the default */
+	uint8_t			 spec_id[TOKEN_ID_BYTES];	/* a fork's
+						 * source, whose spec its
+						 * create copies (the spawner
+						 * reads its meta) */
+	int64_t			 spec_expires;	/* 0: no source */
 	struct instance		*hnext;
 };
 
@@ -63,6 +68,10 @@ struct instance *registry_add(const uint8_t id[TOKEN_ID_BYTES],
  */
 int	registry_set_spec(struct instance *inst,
 	    const struct walkin_spec *spec);
+/* A fork: inst (new) takes the spec of walk-in id/expires, read by the
+ * spawner from that walk-in's meta when it creates inst. */
+void	registry_set_spec_from(struct instance *inst,
+	    const uint8_t id[TOKEN_ID_BYTES], int64_t expires);
 /* The live entry of a walk-in, or NULL. */
 struct instance *registry_find(const uint8_t id[TOKEN_ID_BYTES]);
 /*

@@ -286,6 +286,16 @@ fe_create_spec(struct http_req *req, const struct walkin_spec *spec)
 	return inst;
 }
 
+struct instance *
+fe_create_fork(struct http_req *req, const struct instance *src)
+{
+	struct instance *inst;
+
+	if ((inst = fe_create(req)) != NULL)
+		registry_set_spec_from(inst, src->id, src->expires);
+	return inst;
+}
+
 struct event_base *
 fe_event_base(void)
 {

@@ -79,6 +79,13 @@ struct instance *fe_create(struct http_req *req);
  */
 struct instance *fe_create_spec(struct http_req *req,
 	    const struct walkin_spec *spec);
+/*
+ * A fork of src: a new walk-in (fe_create, the node's TTL) whose cap
+ * and dataset grant are src's, copied by the spawner from src's meta,
+ * so a fork never reads more than its source could.
+ */
+struct instance *fe_create_fork(struct http_req *req,
+	    const struct instance *src);
 /* The same with the walk-in's id and expiry chosen by the caller (an
  * MCP session names its walk-in before it exists, mcp.c). */
 struct instance *fe_create_as(struct http_req *req,

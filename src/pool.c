@@ -663,6 +663,11 @@ spawn_for(struct pool_walkin *w, int create)
 		m.max_db_bytes = w->inst->spec->max_db_bytes;
 		memcpy(m.grant, w->inst->spec->grant, sizeof(m.grant));
 	}
+	if (create && w->inst->spec_expires != 0) {	/* a fork's */
+		m.flags |= SPAWN_F_SPEC_FROM;
+		memcpy(m.spec_id, w->inst->spec_id, TOKEN_ID_BYTES);
+		m.spec_expires = w->inst->spec_expires;
+	}
 	spawnlink_send(&m);
 }
 

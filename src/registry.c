@@ -346,6 +346,14 @@ registry_release(struct instance *inst)
 	free(inst);
 }
 
+void
+registry_set_spec_from(struct instance *inst,
+    const uint8_t id[TOKEN_ID_BYTES], int64_t expires)
+{
+	memcpy(inst->spec_id, id, TOKEN_ID_BYTES);
+	inst->spec_expires = expires;
+}
+
 int
 registry_set_spec(struct instance *inst, const struct walkin_spec *spec)
 {

@@ -402,6 +402,35 @@ is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* The spec a create's executor applies: the message's (written to the
+ * meta just before). An existing walk-in's was read into *spec. */
+static const struct walkin_spec *
+spawn_spec(const struct spawn_msg *m, struct walkin_spec *spec)
+{
+	if (m->flags & SPAWN_F_CREATE) {
+		memset(spec, 0, sizeof(*spec));
+		spec->max_db_bytes = m->max_db_bytes;
+		memcpy(spec->grant, m->grant, sizeof(spec->grant));
+	}
+	return spec;
+}
+
+/* A fork's create: its source's spec, into the message (its meta). */
+static int
+spec_from(struct spawn_msg *m)
+{
+	struct walkin_spec spec;
+	char src[4200];
+
+	memset(&spec, 0, sizeof(spec));
+	instance_dir(m->spec_id, m->spec_expires, src, sizeof(src));
+	if (read_spec(src, m->spec_expires, &spec) == -1)
+		return -1;
+	m->max_db_bytes = spec.max_db_bytes;
+	memcpy(m->grant, spec.grant, sizeof(m->grant));
+	return 0;
+}
+
 static void
 handle_spawn(struct spawn_msg *m)
 {
@@ -411,13 +440,14 @@ handle_spawn(struct spawn_msg *m)
 	pid_t pid;
 
 	instance_dir(m->id, m->expires, dir, sizeof(dir));
-	memset(&spec, 0, sizeof(spec));
-	spec.max_db_bytes = m->max_db_bytes;
-	memcpy(spec.grant, m->grant, sizeof(spec.grant));
 	m->type = SPAWN_REPLY;
 	m->err = 0;
-	if ((m->flags & SPAWN_F_CREATE) && (make_instance_dir(dir) == -1 ||
-	    write_meta(dir, m) == -1)) {
+	if ((m->flags & SPAWN_F_CREATE) && (m->flags & SPAWN_F_SPEC_FROM) &&
+	    spec_from(m) == -1) {
+		m->err = EIO;
+		log_warnx("fork: the source walk-in's meta is unreadable");
+	} else if ((m->flags & SPAWN_F_CREATE) &&
+	    (make_instance_dir(dir) == -1 || write_meta(dir, m) == -1)) {
 		m->err = errno ? errno : EIO;
 		log_warn("create instance");
 		remove_tree(dir);
@@ -427,7 +457,8 @@ handle_spawn(struct spawn_msg *m)
 	    read_spec(dir, m->expires, &spec) == -1) {
 		m->err = EIO;
 		log_warnx("spawn: walk-in meta unreadable");
-	} else if ((pid = fork_executor(dir, &spec, &fds[0])) == -1) {
+	} else if ((pid = fork_executor(dir, spawn_spec(m, &spec),
+	    &fds[0])) == -1) {
 		m->err = errno;
 		log_warn("fork executor");
 	} else if ((fds[1] = pidfd_open(pid, 0)) == -1) {

@@ -11,7 +11,7 @@ is not attached for a walk-in whose grant does not name it. GET
 hold the walk-in's own schema only.
 
 The grant and the byte cap are fixed at create time and stored in the
-walk-in's meta (walkin_spec.h). Until the JWT front end creates walk-ins
+walk-in's meta (walkin_spec.h); a fork takes its source's. Until the JWT front end creates walk-ins
 with a grant, the meta is the way in: the test rewrites a walk-in's meta
 (as root, the only writer besides the spawner), kills its executor, and
 the next executor applies the new grant and cap (shop:orders narrows the
@@ -326,6 +326,25 @@ def grant_private_and_none(d):
 	expect_error(d.sql("SELECT * FROM shop.orders", tok), 400,
 		     prefix="invalid sql: no such table")
 	eq(rows(d, tok, "SELECT count(*) FROM mine"), [[0]], "its own table")
+
+
+@g.case
+def fork_keeps_grant_and_cap(d):
+	tok, _ = walkin_with(d, "max-db-bytes 131072\ngrant shop:orders\n")
+	r = d.request("POST", "/session/fork", headers={
+		"X-Walkin-Session": tok, "Content-Length": "0"})
+	eq(r.status, 201, f"fork: {r.body[:200]!r}")
+	fork = r.json()["session"]
+	eq(rows(d, fork, "SELECT count(*) FROM shop.orders"), [[8]], "granted")
+	expect_error(d.sql("SELECT * FROM shop.customers", fork), 400,
+		     "forbidden sql keyword: DATASET shop.customers")
+	info = expect_ok(d.get("/session", headers={"X-Walkin-Session": fork}))
+	eq(info.get("bytes_limit"), 131072, "the fork's cap is its source's")
+	fuid = harness.token_uuid(fork)
+	d.uuids.add(fuid)
+	text = meta_of(d, fuid)[1]
+	check("grant shop:orders\n" in text and "max-db-bytes 131072\n" in text,
+	      f"the fork's meta: {text!r}")
 
 
 @g.case
