@@ -19,6 +19,10 @@
  *     loss is out of scope, see README "Durability"). Then
  *     max_page_count = max_db_bytes / page_size, on every open, because
  *     the cap counts pages and is not stored in the file.
+ *  4b. the datasets this walk-in's grant names (dataset.h), ATTACHed
+ *     read-only and immutable by walkind itself (the main connection is
+ *     opened with SQLITE_OPEN_URI only then; users can never ATTACH),
+ *     each only if its file is still the one checked at start.
  *  5. sqlite3_limit for every limit in bounds.h (each read back).
  *  6. the deadline progress handler, which also demotes a long request
  *     (BOUNDS_DEMOTE_MS) to nice BOUNDS_DEMOTE_NICE for CPU fairness.
