@@ -33,7 +33,10 @@
 #define BOUNDS_COMPOUND_SELECT	10
 #define BOUNDS_VDBE_OP		500000	/* program size; NOMEM at prepare past it */
 #define BOUNDS_FUNCTION_ARG	16
-#define BOUNDS_ATTACHED		0	/* no ATTACH, VACUUM INTO: the main door */
+/* No ATTACH or VACUUM INTO from users: the main door. The compiled
+ * ceiling is BOUNDS_MAX_DATASETS, for the executor's own ATTACH of the
+ * datasets (sqlconn.c), after which this limit is set. */
+#define BOUNDS_ATTACHED		0
 #define BOUNDS_LIKE_PATTERN	100	/* LIKE/GLOB backtracking */
 #define BOUNDS_VARIABLE_NUMBER	100
 #define BOUNDS_TRIGGER_DEPTH	5	/* trigger fan-out */
@@ -188,6 +191,10 @@
 /* --pool-size: each executor is a process and a socket pair in the
  * front end (2 descriptors: socket and pidfd). */
 #define BOUNDS_MAX_POOL_SIZE	10000
+/* --dataset, repeatable: each granted dataset is one ATTACH on every
+ * connection of an executor (SQLite's compiled maximum is 10) and one
+ * Landlock rule in the spawner and in each executor. */
+#define BOUNDS_MAX_DATASETS	8
 /* Pending connections the kernel queues before refusing (listen(2)). */
 #define BOUNDS_LISTEN_BACKLOG	1024
 

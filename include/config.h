@@ -10,7 +10,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h"
+
 #define WALKIND_VERSION	"0.1.0"	/* --version, GET /healthz */
+
+/* One --dataset NAME=FILE[,private]; checked at start by dataset.c. */
+struct config_dataset {
+	char	name[64];	/* [A-Za-z_][A-Za-z0-9_]{0,63}, not main/temp */
+	char	file[1024];	/* absolute (the working directory prefixed) */
+	int	is_private;	/* ",private": only grants naming it read it */
+};
 
 struct config {
 	char	listen_host[256];	/* --listen HOST part, numeric or name */
@@ -52,6 +61,8 @@ struct config {
 	int64_t	jwt_max_rate_requests;	/* --jwt-max-rate-requests, 0 node's */
 	int64_t	jwt_max_rate_creates;	/* --jwt-max-rate-creates, 0 node's */
 	int	require_jwt;		/* --require-jwt */
+	struct config_dataset datasets[BOUNDS_MAX_DATASETS];	/* --dataset */
+	size_t	ndatasets;
 };
 
 enum config_result {

@@ -23,7 +23,11 @@ struct sqlconn;
  *                 "columns":["col"|null,..],"sql"|null}],
  *     "sql"}],
  *    "views":[{"name","columns":[..],"sql"[,"error"]}],
- *    "triggers":[{"name","table","sql"}]}
+ *    "triggers":[{"name","table","sql"}],
+ *    "datasets":[{"name","tables":[{"name","type":"table"|"view",
+ *      "columns":[{"name","type","pk"}]}]}]}
+ * "datasets" lists the read-only datasets attached for this walk-in and,
+ * of each, the tables and views its grant names (by schema, then name).
  * Internal tables (sqlite_*) and shadow tables are left out. An object
  * whose details cannot be read (a view of a dropped table) gets empty
  * lists and an "error" string instead of

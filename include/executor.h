@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 struct config;
+struct walkin_spec;
 
 /*
  * Run in a freshly forked child of the spawner: `sock` is the executor's
@@ -15,9 +16,12 @@ struct config;
  * once if its parent is no longer that process). Enters the jail, then
  * opens dir/db.sqlite hardened inside it (so a hot-journal rollback and
  * the schema parse run jailed), then answers IPC_EXEC frames one at a
- * time until the socket closes. Never returns.
+ * time until the socket closes. `spec` is the walk-in's (its meta):
+ * max_db_bytes (0: the node's) and grant (valid, dataset_grant.h) are
+ * applied; the rest is the front end's. Never returns.
  */
 void	executor_main(const struct config *cfg, const char *dir, int sock,
-	    pid_t spawner) __attribute__((noreturn));
+	    pid_t spawner, const struct walkin_spec *spec)
+	    __attribute__((noreturn));
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "token.h"
+#include "walkin_spec.h"
 
 struct config;
 
@@ -84,6 +85,10 @@ enum spawn_type {
 /* SPAWN_REMOVE: answer with a SPAWN_REPLY (same seq, this flag set)
  * once the directory is gone (DELETE /session replies after it). */
 #define SPAWN_F_REPLY	0x2
+/* SPAWN_EXEC with SPAWN_F_CREATE: the new walk-in's spec (cap, grant)
+ * is the one in the meta of walk-in spec_id/spec_expires, not the
+ * message's (a fork keeps its source's; issue 17). */
+#define SPAWN_F_SPEC_FROM	0x4
 
 struct spawn_msg {
 	uint32_t	magic;
@@ -100,6 +105,13 @@ struct spawn_msg {
 	char		owner_ip[IPC_OWNER_IP_MAX];	/* CREATE: the
 					 * creating client's IP, for the
 					 * meta; NUL-terminated ("" unknown) */
+	/* CREATE: the walk-in's spec for its meta (walkin_spec.h); the
+	 * spawner reads it back from the meta for every executor. */
+	int64_t		max_db_bytes;	/* 0: the node's */
+	char		grant[WALKIN_GRANT_MAX];	/* NUL-terminated;
+					 * checked by registry_meta_format */
+	uint8_t		spec_id[TOKEN_ID_BYTES];	/* SPAWN_F_SPEC_FROM */
+	int64_t		spec_expires;
 };
 
 /*
@@ -150,7 +162,8 @@ int64_t	ipc_upload_max(const struct config *cfg);
 int	ipc_send_msg(int fd, const struct spawn_msg *m, const int *fds,
 	    int nfds);
 /* Returns 1 on a message, 0 on EOF, -1 on error/malformed (a
- * spawn_msg whose owner_ip is not NUL-terminated is malformed); fds
+ * spawn_msg whose owner_ip or grant is not NUL-terminated is
+ * malformed); fds
  * received beyond the nfds returned are closed. */
 int	ipc_recv_msg(int fd, struct spawn_msg *m, int *fds, int maxfds,
 	    int *nfds);

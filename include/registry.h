@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "token.h"
+#include "walkin_spec.h"
 
 struct pool_walkin;
 
@@ -41,6 +42,15 @@ struct instance {
 	const char		*owner_ip;	/* interned, counted; "" for
 						 * an entry not from a create */
 	struct pool_walkin	*pool;		/* the pool's, opaque here */
+	struct walkin_spec	*spec;		/* a create's non-default spec
+						 * for its meta (the spawn
+						 * message), owned; NULL:
+						 * the default */
+	uint8_t			 spec_id[TOKEN_ID_BYTES];	/* a fork's
+						 * source, whose spec its
+						 * create copies (the spawner
+						 * reads its meta) */
+	int64_t			 spec_expires;	/* 0: no source */
 	struct instance		*hnext;
 };
 
@@ -51,6 +61,17 @@ void	registry_init(void);
  */
 struct instance *registry_add(const uint8_t id[TOKEN_ID_BYTES],
 	    int64_t created, int64_t expires, const char *owner_ip);
+/*
+ * A new walk-in's spec (walkin_spec.h), for the meta its create writes:
+ * copied into inst (freed with it). -1 if the meta could not hold it
+ * (a grant that is not valid, a negative cap); inst is unchanged then.
+ */
+int	registry_set_spec(struct instance *inst,
+	    const struct walkin_spec *spec);
+/* A fork: inst (new) takes the spec of walk-in id/expires, read by the
+ * spawner from that walk-in's meta when it creates inst. */
+void	registry_set_spec_from(struct instance *inst,
+	    const uint8_t id[TOKEN_ID_BYTES], int64_t expires);
 /* The live entry of a walk-in, or NULL. */
 struct instance *registry_find(const uint8_t id[TOKEN_ID_BYTES]);
 /*
@@ -111,8 +132,9 @@ int	registry_bucket_parse(const char *name, int64_t *expires);
 
 /* An owner IP's text, NUL included (inet_ntop's longest is 46). */
 #define REGISTRY_OWNER_MAX	64
-/* The longest meta text registry_meta_format writes. */
-#define REGISTRY_META_MAX	192
+/* The longest meta text registry_meta_format writes: the fixed lines,
+ * an owner, a cap and a grant of WALKIN_GRANT_MAX - 1 bytes. */
+#define REGISTRY_META_MAX	(256 + WALKIN_GRANT_MAX)
 
 /*
  * The meta text of a walk-in; shared with the spawner that writes it:
@@ -124,6 +146,22 @@ int	registry_bucket_parse(const char *name, int64_t *expires);
  */
 int	registry_meta_format(char *out, size_t outlen, int64_t created,
 	    int64_t expires, const char *owner_ip);
+/*
+ * The same with the walk-in's spec (walkin_spec.h, issue 17): a line
+ * "max-db-bytes N" when max_db_bytes > 0 (0: the node's), and "grant
+ * TEXT" when grant is not "" (refused unless dataset_grant_valid).
+ */
+int	registry_meta_format_spec(char *out, size_t outlen, int64_t created,
+	    int64_t expires, const char *owner_ip, int64_t max_db_bytes,
+	    const char *grant);
+/*
+ * Parse with the spec: *max_db_bytes 0 and grant "" when the meta has
+ * no such line (metas of older versions: the default spec, so they
+ * load after an upgrade). Either out-pointer may be NULL.
+ */
+int	registry_meta_parse_spec(const char *text, int64_t *created,
+	    int64_t *expires, char owner_ip[REGISTRY_OWNER_MAX],
+	    int64_t *max_db_bytes, char grant[WALKIN_GRANT_MAX]);
 /*
  * Parse meta text (NUL-terminated): 0 and the values, owner_ip "" when
  * the meta has no owner line (metas of older versions); -1 unless the

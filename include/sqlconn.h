@@ -1,11 +1,14 @@
 /*
  * sqlconn.h: one hardened SQLite connection for one walk-in (executor side).
  *
- * sqlconn_open applies, in order: open (no URI, NOFOLLOW), db_config
+ * sqlconn_open applies, in order: open (NOFOLLOW; URI names only for the
+ * datasets' ATTACH), db_config
  * (DEFENSIVE, no extensions, no fts3 tokenizer, trusted_schema off), a
  * BOUNDS_LOCK_WAIT_MS busy timeout, pragmas (TRUNCATE journal, EXCLUSIVE
  * locking, mmap off, temp_store memory, cell_size_check, synchronous
- * OFF), max_page_count from the real page size,
+ * OFF), max_page_count from the real page size (main only), the
+ * ATTACH of each dataset this process's grant names (dataset.h, file
+ * connections only),
  * sqlite3_limit for every limit in bounds.h, the deadline progress
  * handler, failing stand-ins for printf/format, and the authorizer last.
  * docs/sql-policy.md is the reader's version of the policy.

@@ -28,6 +28,7 @@
 
 #include <linux/landlock.h>
 
+#include "dataset.h"
 #include "log.h"
 #include "sandbox_int.h"
 
@@ -105,6 +106,17 @@ static const struct ll_rule ll_spawner[] = {
 static const struct ll_rule ll_executor[] = {
 	{ ".", LL_DB, "db.sqlite and db.sqlite-journal of this walk-in" },
 };
+
+/*
+ * The operator's datasets (--dataset, dataset.h): read, nothing else,
+ * one rule per file (a file rule, not its directory: nothing beside the
+ * file is reachable). The spawner gets every dataset, since its domain
+ * bounds the executors it forks; an executor only those its walk-in's
+ * grant lets it read. No write, truncate or remove: the executor opens
+ * them immutable=1, sound only while the file never changes, and they
+ * are the operator's files.
+ */
+#define LL_DATASET	LL_READ_FILE
 
 /* The spawner's delegated cgroup, when live (see cgroup.c): make and
  * remove exec-<pid> groups, write their limits and cgroup.procs. */
@@ -223,6 +235,41 @@ ll_add_path(int ruleset, const char *base, const struct ll_rule *r,
 	return rc;
 }
 
+/*
+ * One read rule per dataset this role may see. A dataset file gone or
+ * replaced since start gets no rule in an executor (which then finds it
+ * changed and does not attach it, dataset.h) rather than failing the
+ * walk-in; in the spawner, at start, every file must be there.
+ */
+static int
+ll_add_datasets(int ruleset, enum sandbox_role role, uint64_t handled)
+{
+	const struct dataset *d;
+	size_t i;
+	int fd, rc;
+
+	if (role == SANDBOX_FRONTEND)
+		return 0;
+	for (i = 0; (d = dataset_at(i)) != NULL; i++) {
+		if (role == SANDBOX_EXECUTOR && (!dataset_visible(d) ||
+		    !dataset_unchanged(d)))
+			continue;
+		if ((fd = open(d->path, O_PATH | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+			if (role == SANDBOX_EXECUTOR)
+				continue;
+			log_warn("landlock: dataset %s", d->name);
+			return -1;
+		}
+		rc = ll_add_fd(ruleset, fd, LL_DATASET & handled);
+		close(fd);
+		if (rc == -1) {
+			log_warn("landlock: rule for dataset %s", d->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 landlock_build(enum sandbox_role role, const char *dir, int extra_fd)
 {
@@ -243,6 +290,8 @@ landlock_build(enum sandbox_role role, const char *dir, int extra_fd)
 		if (ll_add_path(fd, dir, &lr->rules[i],
 		    a.handled_access_fs) == -1)
 			goto fail;
+	if (ll_add_datasets(fd, role, a.handled_access_fs) == -1)
+		goto fail;
 	if (extra_fd != -1 &&
 	    ll_add_fd(fd, extra_fd, LL_CGROUP & a.handled_access_fs) == -1) {
 		log_warn("landlock: cgroup rule");
@@ -312,6 +361,13 @@ landlock_dump(FILE *f, enum sandbox_role role)
 		    lr->rules[i].path);
 		ll_dump_rights(f, lr->rules[i].access & a.handled_access_fs);
 		fprintf(f, "\n      # %s\n", lr->rules[i].why);
+	}
+	if (role != SANDBOX_FRONTEND) {
+		fprintf(f, "  allow <each --dataset FILE%s>: ", role ==
+		    SANDBOX_SPAWNER ? "" : " its walk-in's grant names");
+		ll_dump_rights(f, LL_DATASET & a.handled_access_fs);
+		fprintf(f, "\n      # the file alone, read-only: opened "
+		    "immutable=1, so it must never change\n");
 	}
 	if (role == SANDBOX_SPAWNER) {
 		fprintf(f, "  allow <delegated cgroup dir, when live>: ");

@@ -184,6 +184,8 @@ static const struct sc_rule sc_spawner[] = {
 	SC_ALLOW(mkdirat, "new instance directory, per-executor cgroup"),
 	SC_ALLOW(setxattr, "a new instance directory's meta "
 	    "(registry.h)"),
+	SC_ALLOW(getxattr, "a walk-in's meta (its cap and dataset grant) "
+	    "before each of its executors"),
 	SC_ALLOW(rename, "meta.tmp -> meta"),
 	SC_ALLOW(renameat, "meta.tmp -> meta"),
 	SC_ALLOW(unlinkat, "remove instance files, cgroup dirs"),

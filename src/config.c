@@ -32,10 +32,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "bounds.h"
 #include "config.h"
+#include "dataset_grant.h"
 #include "log.h"
 #include "proxy.h"
 
@@ -50,6 +52,7 @@ enum config_kind {
 	CONFIG_NODE,		/* --node-id: an int field, and node_id_set */
 	CONFIG_PROXY,		/* --trusted-proxy: proxy_trust_parse's form */
 	CONFIG_PATH,		/* a file name, 1..max bytes, as given */
+	CONFIG_DATASET,		/* NAME=FILE[,private], repeatable */
 	CONFIG_FLAG,		/* int field set to 1 */
 	CONFIG_HELP,
 	CONFIG_VERSION
@@ -147,6 +150,9 @@ static const struct config_opt config_opts[] = {
 	    "the largest \"rate_creates\" a JWT may set" },
 	{ "require-jwt", CONFIG_FLAG, FIELD(require_jwt), 0, 0, NULL, "",
 	    "new walk-ins need a valid JWT (401 without)" },
+	{ "dataset", CONFIG_DATASET, NOFIELD, 0, BOUNDS_MAX_DATASETS,
+	    "NAME=FILE", "",
+	    "read-only SQLite file, schema NAME; FILE,private: granted only" },
 	{ "dump-policy", CONFIG_FLAG, FIELD(dump_policy), 0, 0, NULL, "",
 	    "print each process's Landlock rules and seccomp filter, exit" },
 	{ "insecure-no-sandbox", CONFIG_FLAG, FIELD(insecure_no_sandbox), 0, 0,
@@ -267,6 +273,14 @@ config_bad_value(const struct config_opt *o, const char *value)
 		    "(expected a path of at most %zu bytes once absolute)\n",
 		    o->name, show, sizeof(((struct config *)0)->data_dir) -
 		    CONFIG_DIR_ROOM);
+		break;
+	case CONFIG_DATASET:
+		fprintf(stderr, "walkind: invalid value for --%s: '%s' "
+		    "(expected NAME=FILE[,private]: NAME [A-Za-z_][A-Za-z0-9_]"
+		    "{0,63}, not main or temp, each NAME once, a FILE path "
+		    "of at most %zu bytes, at most %d datasets)\n", o->name,
+		    show, sizeof(((struct config_dataset *)0)->file) - 1,
+		    BOUNDS_MAX_DATASETS);
 		break;
 	default:	/* numbers, and the origin's length */
 		fprintf(stderr, "walkind: invalid value for --%s: '%s' "
@@ -456,6 +470,59 @@ config_set_proxy(struct config *cfg, const char *v)
 	return 0;
 }
 
+/*
+ * --dataset NAME=FILE[,private]. The name becomes a schema name in SQL
+ * and an entry of a grant (walkin_spec.h), so it is the grant's NAME,
+ * and neither SQLite's own schemas nor a name already taken (SQLite
+ * compares them case-insensitively). FILE is made absolute here; that
+ * it exists and is a sound database is dataset.c's check at start.
+ */
+static int
+config_set_dataset(struct config *cfg, const char *v)
+{
+	struct config_dataset *d;
+	const char *eq = strchr(v, '='), *file;
+	char cwd[PATH_MAX];
+	size_t i, n, flen;
+	int priv = 0, w;
+
+	if (eq == NULL || cfg->ndatasets >= BOUNDS_MAX_DATASETS)
+		return -1;
+	d = &cfg->datasets[cfg->ndatasets];
+	n = (size_t)(eq - v);
+	if (n == 0 || n >= sizeof(d->name))
+		return -1;
+	memcpy(d->name, v, n);
+	d->name[n] = '\0';
+	if (dataset_grant_name_ok(d->name) == -1 ||
+	    strcasecmp(d->name, "main") == 0 ||
+	    strcasecmp(d->name, "temp") == 0)
+		return -1;
+	for (i = 0; i < cfg->ndatasets; i++)
+		if (strcasecmp(cfg->datasets[i].name, d->name) == 0)
+			return -1;
+	file = eq + 1;
+	flen = strlen(file);
+	if (flen >= 8 && strcmp(file + flen - 8, ",private") == 0) {
+		priv = 1;
+		flen -= 8;
+	}
+	if (flen == 0)
+		return -1;
+	if (file[0] == '/')
+		w = snprintf(d->file, sizeof(d->file), "%.*s", (int)flen, file);
+	else if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return -1;
+	else
+		w = snprintf(d->file, sizeof(d->file), "%s/%.*s", cwd,
+		    (int)flen, file);
+	if (w < 0 || (size_t)w >= sizeof(d->file))
+		return -1;
+	d->is_private = priv;
+	cfg->ndatasets++;
+	return 0;
+}
+
 /* Remove "//", "/./" and a trailing "/" or "/." from an absolute path. */
 static void
 config_clean_path(char *p)
@@ -560,6 +627,9 @@ config_usage_default(const struct config_opt *o, const struct config *d,
 		printf("%s; none by default", config_range(range,
 		    sizeof(range), o));
 		break;
+	case CONFIG_DATASET:
+		printf("up to %d; none by default", BOUNDS_MAX_DATASETS);
+		break;
 	default:
 		printf("off by default");
 		break;
@@ -628,6 +698,9 @@ config_apply(struct config *cfg, const struct config_opt *o,
 		break;
 	case CONFIG_PATH:
 		rc = config_set_path(cfg, o, value);
+		break;
+	case CONFIG_DATASET:
+		rc = config_set_dataset(cfg, value);
 		break;
 	case CONFIG_DIR:
 		*dir = value;	/* resolved once all options are read */

@@ -16,6 +16,14 @@
  * which reaches every walk-in under DATA/instances. tests/sandbox
  * (test_order) traces a fresh executor to prove the order.
  *
+ * The walk-in's spec (walkin_spec.h: its byte cap and dataset grant,
+ * from its meta, read by the spawner) is applied before the jail: the
+ * cap replaces --max-db-bytes in this process's copy of the
+ * configuration (rlimits, max_page_count, GET /session's limit), and
+ * the grant decides which --dataset files get a read-only Landlock rule
+ * and an ATTACH (dataset.h, sqlconn.c); the datasets are attached after
+ * the lockdown, like the walk-in's own file.
+ *
  * A request runs to its reply; the front end SIGKILLs us if the reply
  * does not come within the deadline plus BOUNDS_KILL_GRACE_MS. On EOF
  * (idle timeout, eviction, TTL, shutdown) an open transaction is rolled
@@ -33,6 +41,7 @@
 
 #include "bounds.h"
 #include "config.h"
+#include "dataset.h"
 #include "execjob.h"
 #include "executor.h"
 #include "ipc.h"
@@ -127,12 +136,18 @@ executor_serve(const struct config *cfg, struct sqlconn *c)
 }
 
 void
-executor_main(const struct config *cfg, const char *dir, int sock,
-    pid_t spawner)
+executor_main(const struct config *node_cfg, const char *dir, int sock,
+    pid_t spawner, const struct walkin_spec *spec)
 {
-	struct sandbox_params sp = { cfg, dir, -1 };
+	static struct config ecfg;
+	const struct config *cfg = &ecfg;
+	struct sandbox_params sp = { &ecfg, dir, -1 };
 	struct sqlconn *c;
 
+	ecfg = *node_cfg;
+	if (spec->max_db_bytes > 0)
+		ecfg.max_db_bytes = spec->max_db_bytes;
+	dataset_select(spec->grant);
 	log_init("executor", cfg->verbose);
 	/* `spawner` was taken before the fork (proc.h says why). */
 	proc_detach(sock, spawner, PROC_NULL_STDIO, "walkind-exec");

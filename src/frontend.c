@@ -42,6 +42,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "config.h"
+#include "dataset_grant.h"
 #include "frontend.h"
 #include "frontend_int.h"
 #include "hrana.h"
@@ -381,6 +382,10 @@ create_auth(struct http_req *req, int copy, struct create_auth *ca)
 	ca->te = NULL;
 	if (id->jwt == -1)
 		return 401;
+	/* A claim's grant must also be one the meta can hold (a dataset
+	 * named twice is refused there): the same 401 as any bad claim. */
+	if (id->jwt == 1 && dataset_grant_valid(id->spec.grant) == -1)
+		return 401;
 	if (id->jwt == 1) {
 		ca->spec = id->spec;
 		ca->te = &id->te;
@@ -450,21 +455,22 @@ create_ttl(const struct create_auth *ca)
 
 /*
  * The one create: auth, limits, the registry. `expires` 0 means now +
- * the TTL. INTEGRATION (issue 17 item 1): the datasets branch's create
- * entry point takes ca.spec here (const struct walkin_spec *: TTL,
- * max_db_bytes, grant; subject "" for a copy, whose cap and grant come
- * from the source walk-in's meta) and carries it with the create to the
- * spawner, meta and executor.
+ * the TTL. The spec's cap and dataset grant (a verified JWT's claim) go
+ * into the registry, which hands them with the create to the spawner,
+ * the walk-in's meta and every executor of it; a fork (src) takes its
+ * source's instead, copied by the spawner from the source's meta, so a
+ * fork never reads more than its source could.
  */
 static struct instance *
 create_walkin(struct http_req *req, const uint8_t id[TOKEN_ID_BYTES],
-    int64_t expires, int copy)
+    int64_t expires, const struct instance *src)
 {
 	struct fe_ident *ident;
+	struct instance *inst;
 	struct create_auth ca;
 	int status, retry;
 
-	if (create_auth(req, copy, &ca) != 0) {
+	if (create_auth(req, src != NULL, &ca) != 0) {
 		reply_unauthorized(req);
 		return NULL;
 	}
@@ -477,7 +483,14 @@ create_walkin(struct http_req *req, const uint8_t id[TOKEN_ID_BYTES],
 	ident->ext = ca.te != NULL;	/* fe_mint: a version 2 token or not */
 	if (expires == 0)
 		expires = clock_wall_s() + create_ttl(&ca);
-	return registry_add(id, clock_wall_s(), expires, ca.owner);
+	if ((inst = registry_add(id, clock_wall_s(), expires, ca.owner)) ==
+	    NULL)
+		return NULL;
+	if (src != NULL)
+		registry_set_spec_from(inst, src->id, src->expires);
+	else if (registry_set_spec(inst, &ca.spec) == -1)
+		fatalx("create: a checked spec refused");
+	return inst;
 }
 
 struct instance *
@@ -486,23 +499,23 @@ fe_create(struct http_req *req)
 	uint8_t id[TOKEN_ID_BYTES];
 
 	token_new_id(id);
-	return create_walkin(req, id, 0, 0);
+	return create_walkin(req, id, 0, NULL);
 }
 
 struct instance *
-fe_create_copy(struct http_req *req)
+fe_create_fork(struct http_req *req, const struct instance *src)
 {
 	uint8_t id[TOKEN_ID_BYTES];
 
 	token_new_id(id);
-	return create_walkin(req, id, 0, 1);
+	return create_walkin(req, id, 0, src);
 }
 
 struct instance *
 fe_create_as(struct http_req *req, const uint8_t id[TOKEN_ID_BYTES],
     int64_t expires)
 {
-	return create_walkin(req, id, expires, 0);
+	return create_walkin(req, id, expires, NULL);
 }
 
 int64_t

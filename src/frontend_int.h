@@ -22,6 +22,7 @@ struct config;
 struct event_base;
 struct http_req;
 struct instance;
+struct walkin_spec;
 
 /*
  * A door's handler for the pool's answer to one of its jobs (pool.h
@@ -84,9 +85,6 @@ int	fe_share_token(const struct http_req *req);
  * (the subject key) and the token fe_mint makes for it.
  */
 struct instance *fe_create(struct http_req *req);
-/* The same for a copy of the walk-in req's token names (a fork): a
- * version 2 token's subject, rates and TTL carry over to the copy. */
-struct instance *fe_create_copy(struct http_req *req);
 /* The size cap of a walk-in req would create: its JWT's max_db_bytes,
  * else --max-db-bytes (the body cap of a database upload). */
 int64_t	fe_create_db_cap(const struct http_req *req);
@@ -97,6 +95,14 @@ int64_t	fe_new_expiry(struct http_req *req);
  * carried a subject, token.h). */
 void	fe_mint(struct http_req *req, const uint8_t id[TOKEN_ID_BYTES],
 	    int64_t expires, char out[TOKEN_STR_MAX]);
+/*
+ * A fork of src: a new walk-in whose cap and dataset grant are src's,
+ * copied by the spawner from src's meta, so a fork never reads more
+ * than its source could; a version 2 token's subject, rates and TTL
+ * carry over to the copy.
+ */
+struct instance *fe_create_fork(struct http_req *req,
+	    const struct instance *src);
 /* The same with the walk-in's id and expiry chosen by the caller (an
  * MCP session names its walk-in before it exists, mcp.c). */
 struct instance *fe_create_as(struct http_req *req,

@@ -258,7 +258,8 @@ recv_msg(int fd, struct spawn_msg *m, int *fds, int maxfds, int *nfds,
 	}
 	if (r != (ssize_t)sizeof(*m) || (msg.msg_flags & (MSG_TRUNC |
 	    MSG_CTRUNC)) || m->magic != IPC_MAGIC ||
-	    memchr(m->owner_ip, '\0', sizeof(m->owner_ip)) == NULL) {
+	    memchr(m->owner_ip, '\0', sizeof(m->owner_ip)) == NULL ||
+	    memchr(m->grant, '\0', sizeof(m->grant)) == NULL) {
 		for (i = 0; i < *nfds; i++)
 			close(fds[i]);
 		*nfds = 0;

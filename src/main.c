@@ -12,6 +12,8 @@
  *     root-only key files work
  *  5. started as root: chown DATA to --user and become that user, for
  *     every process from here on
+ *  5b. check every --dataset file as that user and record its identity
+ *     (dataset.h): a missing or unsound one stops here, with one line
  *  6. fork the spawner: before any thread, key or large allocation
  *  7. load or create the token keys and read the JWT key files opened
  *     in step 4 (front end only: the spawner closed them), open the log
@@ -35,6 +37,7 @@
 #include "accesslog.h"
 #include "bounds.h"
 #include "config.h"
+#include "dataset.h"
 #include "frontend.h"
 #include "http.h"
 #include "jwt.h"
@@ -154,7 +157,7 @@ main(int argc, char **argv)
 {
 	static struct config cfg;
 	struct sandbox_params sp = { &cfg, NULL, -1 };
-	char path[4200], err[256];
+	char path[4200], err[1400];
 	int spawner_fd, listen_fd, metrics_fd;
 	pid_t spawner_pid;
 
@@ -190,6 +193,8 @@ main(int argc, char **argv)
 		fatalx("jwt keys: %s", err);
 	sandbox_drop_root(&cfg);
 	make_data_dirs(cfg.data_dir);	/* again, as the service user */
+	if (dataset_load(&cfg, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	spawner_fd = spawner_start(&cfg, &spawner_pid);
 	log_init("frontend", cfg.verbose);
 	snprintf(path, sizeof(path), "%s/secrets", cfg.data_dir);

@@ -82,6 +82,7 @@
 #include "registry.h"
 #include "spawnlink.h"
 #include "timer.h"
+#include "walkin_spec.h"
 
 enum ex_state { EX_SPAWNING, EX_IDLE, EX_BUSY };
 
@@ -667,6 +668,15 @@ spawn_for(struct pool_walkin *w, int create)
 	if (create)			/* the meta's owner (registry_load) */
 		snprintf(m.owner_ip, sizeof(m.owner_ip), "%s",
 		    w->inst->owner_ip);
+	if (create && w->inst->spec != NULL) {	/* its cap and grant */
+		m.max_db_bytes = w->inst->spec->max_db_bytes;
+		memcpy(m.grant, w->inst->spec->grant, sizeof(m.grant));
+	}
+	if (create && w->inst->spec_expires != 0) {	/* a fork's */
+		m.flags |= SPAWN_F_SPEC_FROM;
+		memcpy(m.spec_id, w->inst->spec_id, TOKEN_ID_BYTES);
+		m.spec_expires = w->inst->spec_expires;
+	}
 	spawnlink_send(&m);
 }
 

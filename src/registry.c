@@ -26,6 +26,7 @@
 
 #include <sodium.h>
 
+#include "dataset_grant.h"
 #include "log.h"
 #include "registry.h"
 
@@ -341,7 +342,33 @@ registry_release(struct instance *inst)
 		fatalx("registry_release: unknown instance");
 	*pp = inst->hnext;
 	inst_n--;
+	free(inst->spec);
 	free(inst);
+}
+
+void
+registry_set_spec_from(struct instance *inst,
+    const uint8_t id[TOKEN_ID_BYTES], int64_t expires)
+{
+	memcpy(inst->spec_id, id, TOKEN_ID_BYTES);
+	inst->spec_expires = expires;
+}
+
+int
+registry_set_spec(struct instance *inst, const struct walkin_spec *spec)
+{
+	char text[REGISTRY_META_MAX];
+
+	/* What the spawner will write: refused now, not at the spawn. */
+	if (registry_meta_format_spec(text, sizeof(text), 1, 1, "",
+	    spec->max_db_bytes, spec->grant) < 0)
+		return -1;
+	if (spec->max_db_bytes == 0 && spec->grant[0] == '\0')
+		return 0;	/* the default: nothing to keep */
+	if (inst->spec == NULL && (inst->spec = malloc(sizeof(*spec))) == NULL)
+		fatal("registry spec");
+	memcpy(inst->spec, spec, sizeof(*spec));
+	return 0;
 }
 
 void
@@ -437,28 +464,56 @@ owner_ok(const char *ip)
 	return ip[n] == '\0' && n < REGISTRY_OWNER_MAX;
 }
 
-int
-registry_meta_format(char *out, size_t outlen, int64_t created,
-    int64_t expires, const char *owner_ip)
+/* A grant line's text: valid (dataset_grant.h), never a blank or
+ * newline, so the meta stays one line per field. */
+static int
+grant_ok(const char *grant)
 {
+	return grant[strcspn(grant, " \t\r\n")] == '\0' &&
+	    dataset_grant_valid(grant) == 0;
+}
+
+int
+registry_meta_format_spec(char *out, size_t outlen, int64_t created,
+    int64_t expires, const char *owner_ip, int64_t max_db_bytes,
+    const char *grant)
+{
+	char cap[40] = "";
 	int n;
 
 	if (owner_ip == NULL)
 		owner_ip = "";
-	if (!owner_ok(owner_ip))
+	if (grant == NULL)
+		grant = "";
+	if (!owner_ok(owner_ip) || max_db_bytes < 0 || !grant_ok(grant))
 		return -1;
+	if (max_db_bytes > 0)
+		snprintf(cap, sizeof(cap), "max-db-bytes %" PRId64 "\n",
+		    max_db_bytes);
 	n = snprintf(out, outlen, "walkind-meta 1\ncreated %" PRId64
-	    "\nexpires %" PRId64 "\n%s%s%s", created, expires,
-	    owner_ip[0] ? "owner " : "", owner_ip, owner_ip[0] ? "\n" : "");
+	    "\nexpires %" PRId64 "\n%s%s%s%s%s%s%s", created, expires,
+	    owner_ip[0] ? "owner " : "", owner_ip, owner_ip[0] ? "\n" : "",
+	    cap, grant[0] ? "grant " : "", grant, grant[0] ? "\n" : "");
 	return (n < 0 || (size_t)n >= outlen) ? -1 : n;
 }
 
 int
-registry_meta_parse(const char *text, int64_t *created, int64_t *expires,
-    char owner_ip[REGISTRY_OWNER_MAX])
+registry_meta_format(char *out, size_t outlen, int64_t created,
+    int64_t expires, const char *owner_ip)
+{
+	return registry_meta_format_spec(out, outlen, created, expires,
+	    owner_ip, 0, "");
+}
+
+int
+registry_meta_parse_spec(const char *text, int64_t *created,
+    int64_t *expires, char owner_ip[REGISTRY_OWNER_MAX],
+    int64_t *max_db_bytes, char grant[WALKIN_GRANT_MAX])
 {
 	char again[REGISTRY_META_MAX], owner[REGISTRY_OWNER_MAX] = "";
+	char g[WALKIN_GRANT_MAX] = "";
 	const char *line;
+	int64_t cap = 0;
 
 	/* sscanf's "\n" matches any whitespace, so demand that the text
 	 * is exactly what registry_meta_format writes for these values. */
@@ -467,15 +522,34 @@ registry_meta_parse(const char *text, int64_t *created, int64_t *expires,
 	    *expires < *created)
 		return -1;
 	/* The owner line is optional: metas written before it (and by a
-	 * create whose peer address was not known) have none. */
+	 * create whose peer address was not known) have none. So are the
+	 * spec's (issue 17): a meta without them is the default spec. */
 	if ((line = strstr(text, "\nowner ")) != NULL &&
 	    sscanf(line, "\nowner %63[0-9a-fA-F.:]", owner) != 1)
 		return -1;
-	if (registry_meta_format(again, sizeof(again), *created, *expires,
-	    owner) < 0 || strcmp(again, text) != 0)
+	if ((line = strstr(text, "\nmax-db-bytes ")) != NULL &&
+	    sscanf(line, "\nmax-db-bytes %" SCNd64, &cap) != 1)
+		return -1;
+	if ((line = strstr(text, "\ngrant ")) != NULL &&
+	    sscanf(line, "\ngrant %511[^\n]", g) != 1)
+		return -1;
+	if (registry_meta_format_spec(again, sizeof(again), *created,
+	    *expires, owner, cap, g) < 0 || strcmp(again, text) != 0)
 		return -1;
 	snprintf(owner_ip, REGISTRY_OWNER_MAX, "%s", owner);
+	if (max_db_bytes != NULL)
+		*max_db_bytes = cap;
+	if (grant != NULL)
+		snprintf(grant, WALKIN_GRANT_MAX, "%s", g);
 	return 0;
+}
+
+int
+registry_meta_parse(const char *text, int64_t *created, int64_t *expires,
+    char owner_ip[REGISTRY_OWNER_MAX])
+{
+	return registry_meta_parse_spec(text, created, expires, owner_ip,
+	    NULL, NULL);
 }
 
 /* The meta text of instance dir `name`: its xattr, else its meta file. */

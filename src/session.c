@@ -137,8 +137,8 @@ static const struct fe_door door_export_db = { export_db_answer };
 static const struct fe_door door_export_sql = { export_sql_answer };
 
 /*
- * A fork's export arrived: make the new walk-in (every create limit) and
- * hand it the bytes. The source executor stays pinned in the pool while
+ * A fork's export arrived: make the new walk-in (every create limit,
+ * its source's cap and dataset grant) and hand it the bytes. The source executor stays pinned in the pool while
  * this runs (pool.c), so the new walk-in's spawn cannot evict it.
  */
 static void
@@ -152,7 +152,7 @@ fork_answer(struct http_req *req, struct instance *inst, int create,
 		    NULL);
 		return;
 	}
-	if ((copy = fe_create_copy(req)) != NULL)
+	if ((copy = fe_create_fork(req, inst)) != NULL)
 		fe_submit(req, copy, &door_created, IPC_OP_IMPORT_DB, 0, body,
 		    len, NULL, 0, 1);
 }

@@ -38,6 +38,7 @@
 #include "sandbox.h"
 #include "spawner.h"
 #include "sqlconn.h"
+#include "walkin_spec.h"
 
 #define SP_FD	PROC_FD	/* the control socket, once the spawner is set up */
 #define SPAWNER_RM_BATCH	BOUNDS_SPAWNER_RM_BATCH	/* bounds.h */
@@ -97,10 +98,10 @@ write_meta(const char *dir, const struct spawn_msg *m)
 	char path[4300], tmp[4300], text[REGISTRY_META_MAX];
 	int fd, n, rc = -1;
 
-	/* owner_ip: NUL-terminated (ipc_recv_msg checked); its characters
-	 * are checked by registry_meta_format. */
-	n = registry_meta_format(text, sizeof(text), m->created, m->expires,
-	    m->owner_ip);
+	/* owner_ip, grant: NUL-terminated (ipc_recv_msg checked); their
+	 * characters are checked by registry_meta_format_spec. */
+	n = registry_meta_format_spec(text, sizeof(text), m->created,
+	    m->expires, m->owner_ip, m->max_db_bytes, m->grant);
 	if (n < 0) {
 		errno = EINVAL;
 		return -1;
@@ -123,6 +124,41 @@ write_meta(const char *dir, const struct spawn_msg *m)
 	if (rc == 0 && rename(tmp, path) == -1)
 		rc = -1;
 	return rc;
+}
+
+/*
+ * The spec of an existing walk-in, from its meta (issue 17): its cap
+ * and dataset grant, which every executor of it applies. The meta is
+ * the spawner's own text (xattr, or the meta file where the file system
+ * has none), parsed strictly; one that does not parse, or names another
+ * expiry, spawns nothing (EIO: the front end answers 500), so a damaged
+ * meta never turns into the default grant.
+ */
+static int
+read_spec(const char *dir, int64_t expires, struct walkin_spec *spec)
+{
+	char text[REGISTRY_META_MAX + 1], path[4300],
+	    owner[REGISTRY_OWNER_MAX];
+	int64_t created, e;
+	ssize_t n;
+	int fd;
+
+	n = getxattr(dir, REGISTRY_META_XATTR, text, sizeof(text) - 1);
+	if (n < 0 && (errno == ENODATA || errno == ENOTSUP ||
+	    errno == EOPNOTSUPP)) {
+		snprintf(path, sizeof(path), "%s/meta", dir);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+			return -1;
+		n = read(fd, text, sizeof(text) - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		return -1;
+	text[n] = '\0';
+	if (registry_meta_parse_spec(text, &created, &e, owner,
+	    &spec->max_db_bytes, spec->grant) == -1 || e != expires)
+		return -1;
+	return 0;
 }
 
 /* Remove an instance directory and the files in it, at once: a create
@@ -321,7 +357,8 @@ rm_work(void)
  * before 5.7) it is forked and moved before it is handed over.
  */
 static pid_t
-fork_executor(const char *dir, int *sock_out)
+fork_executor(const char *dir, const struct walkin_spec *spec,
+    int *sock_out)
 {
 	pid_t pid, self = getpid();	/* before the fork: the child checks it */
 	struct cgroup_slot slot;
@@ -345,7 +382,7 @@ fork_executor(const char *dir, int *sock_out)
 	if (pid == 0) {
 		close(sv[0]);
 		close(sp_fd);
-		executor_main(sp_cfg, dir, sv[1], self);
+		executor_main(sp_cfg, dir, sv[1], self, spec);
 	}
 	cgroup_executor_done(&slot, pid > 0);
 	close(sv[1]);
@@ -365,9 +402,39 @@ is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* The spec a create's executor applies: the message's (written to the
+ * meta just before). An existing walk-in's was read into *spec. */
+static const struct walkin_spec *
+spawn_spec(const struct spawn_msg *m, struct walkin_spec *spec)
+{
+	if (m->flags & SPAWN_F_CREATE) {
+		memset(spec, 0, sizeof(*spec));
+		spec->max_db_bytes = m->max_db_bytes;
+		memcpy(spec->grant, m->grant, sizeof(spec->grant));
+	}
+	return spec;
+}
+
+/* A fork's create: its source's spec, into the message (its meta). */
+static int
+spec_from(struct spawn_msg *m)
+{
+	struct walkin_spec spec;
+	char src[4200];
+
+	memset(&spec, 0, sizeof(spec));
+	instance_dir(m->spec_id, m->spec_expires, src, sizeof(src));
+	if (read_spec(src, m->spec_expires, &spec) == -1)
+		return -1;
+	m->max_db_bytes = spec.max_db_bytes;
+	memcpy(m->grant, spec.grant, sizeof(m->grant));
+	return 0;
+}
+
 static void
 handle_spawn(struct spawn_msg *m)
 {
+	struct walkin_spec spec;
 	char dir[4200];
 	int fds[2] = { -1, -1 };
 	pid_t pid;
@@ -375,14 +442,23 @@ handle_spawn(struct spawn_msg *m)
 	instance_dir(m->id, m->expires, dir, sizeof(dir));
 	m->type = SPAWN_REPLY;
 	m->err = 0;
-	if ((m->flags & SPAWN_F_CREATE) && (make_instance_dir(dir) == -1 ||
-	    write_meta(dir, m) == -1)) {
+	if ((m->flags & SPAWN_F_CREATE) && (m->flags & SPAWN_F_SPEC_FROM) &&
+	    spec_from(m) == -1) {
+		m->err = EIO;
+		log_warnx("fork: the source walk-in's meta is unreadable");
+	} else if ((m->flags & SPAWN_F_CREATE) &&
+	    (make_instance_dir(dir) == -1 || write_meta(dir, m) == -1)) {
 		m->err = errno ? errno : EIO;
 		log_warn("create instance");
 		remove_tree(dir);
 	} else if (!(m->flags & SPAWN_F_CREATE) && !is_dir(dir)) {
 		m->err = ENOENT;	/* only a token left: the front end 404s */
-	} else if ((pid = fork_executor(dir, &fds[0])) == -1) {
+	} else if (!(m->flags & SPAWN_F_CREATE) &&
+	    read_spec(dir, m->expires, &spec) == -1) {
+		m->err = EIO;
+		log_warnx("spawn: walk-in meta unreadable");
+	} else if ((pid = fork_executor(dir, spawn_spec(m, &spec),
+	    &fds[0])) == -1) {
 		m->err = errno;
 		log_warn("fork executor");
 	} else if ((fds[1] = pidfd_open(pid, 0)) == -1) {

@@ -19,6 +19,10 @@
  *     loss is out of scope, see README "Durability"). Then
  *     max_page_count = max_db_bytes / page_size, on every open, because
  *     the cap counts pages and is not stored in the file.
+ *  4b. the datasets this walk-in's grant names (dataset.h), ATTACHed
+ *     read-only and immutable by walkind itself (the main connection is
+ *     opened with SQLITE_OPEN_URI only then; users can never ATTACH),
+ *     each only if its file is still the one checked at start.
  *  5. sqlite3_limit for every limit in bounds.h (each read back).
  *  6. the deadline progress handler, which also demotes a long request
  *     (BOUNDS_DEMOTE_MS) to nice BOUNDS_DEMOTE_NICE for CPU fairness.
@@ -94,6 +98,8 @@
 
 #include "clock.h"
 #include "bounds.h"
+#include "dataset.h"
+#include "dataset_grant.h"
 #include "log.h"
 #include "sqlconn.h"
 
@@ -425,18 +431,93 @@ sqlconn_set_read_job(struct sqlconn *c, int on)
 	c->read_job = on != 0;
 }
 
+/*
+ * Datasets (dataset.h): read-only schemas the executor attached itself.
+ * Any action whose database is one of them is checked here, before the
+ * policy table: reads of a table the walk-in's grant names (its schema
+ * table only with the whole dataset granted), and introspection PRAGMAs
+ * of such a table (table_info, table_xinfo, index_list,
+ * foreign_key_list; table_list, index_info and index_xinfo only with the
+ * whole dataset); everything else (writes, DDL, ANALYZE, REINDEX, ALTER,
+ * other PRAGMAs) is refused as "DATASET <name>", a table outside the
+ * grant as "DATASET <name>.<table>". The file is opened read-only and
+ * immutable and Landlock grants no write, so a write would fail anyway:
+ * this makes the refusal a policy, not an I/O error. A statement with no
+ * schema prefix that acts on every database (ANALYZE, REINDEX) meets the
+ * dataset too and is refused; "ANALYZE main" works.
+ */
+static const char *const sqlconn_ds_table_pragmas[] = {
+	"table_info", "table_xinfo", "index_list", "foreign_key_list",
+};
+static const char *const sqlconn_ds_whole_pragmas[] = {
+	"table_list", "index_info", "index_xinfo",
+};
+
+static int
+sqlconn_ds_deny(struct sqlconn *c, const struct dataset *d,
+    const char *table)
+{
+	char name[2 * WALKIN_NAME_MAX + 2];
+
+	snprintf(name, sizeof(name), "%s%s%s", d->name, table ? "." : "",
+	    table ? table : "");
+	return sqlconn_deny(c, "DATASET ", name);
+}
+
+static int
+sqlconn_dataset_check(struct sqlconn *c, const struct dataset *d,
+    int action, const char *p1, const char *p2)
+{
+	const char *g = dataset_selected();
+	int whole = dataset_grant_whole(g, d->name, d->is_private);
+
+	switch (action) {
+	case SQLITE_READ:
+		if (sqlconn_in_list(p1, sqlconn_temp_schema + 2, 2))
+			return whole ? SQLITE_OK : sqlconn_ds_deny(c, d, p1);
+		if (dataset_grant_table(g, d->name, d->is_private, p1))
+			return SQLITE_OK;
+		return sqlconn_ds_deny(c, d, p1);
+	case SQLITE_PRAGMA:
+		if (whole && sqlconn_in_list(p1, sqlconn_ds_whole_pragmas,
+		    NELEM(sqlconn_ds_whole_pragmas)))
+			return SQLITE_OK;
+		if (sqlconn_in_list(p1, sqlconn_ds_table_pragmas,
+		    NELEM(sqlconn_ds_table_pragmas)) && p2 != NULL &&
+		    dataset_grant_table(g, d->name, d->is_private, p2))
+			return SQLITE_OK;
+		return sqlconn_ds_deny(c, d, NULL);
+	}
+	return sqlconn_ds_deny(c, d, NULL);
+}
+
+/* The dataset an action is on, or NULL (main, temp, none). */
+static const struct dataset *
+sqlconn_dataset_of(int action, const char *p1, const char *p3)
+{
+	const char *db = action == SQLITE_ALTER_TABLE ? p1 : p3;
+
+	if (db == NULL || strcasecmp(db, "main") == 0 ||
+	    strcasecmp(db, "temp") == 0)
+		return NULL;
+	return dataset_find(db);
+}
+
 static int
 sqlconn_authorize(void *arg, int action, const char *p1, const char *p2,
     const char *p3, const char *p4)
 {
 	struct sqlconn *c = arg;
 	enum sqlconn_verdict v = SQLCONN_UNKNOWN;
+	const struct dataset *d;
 
 	(void)p4;
 	if (c->read_job && !sqlconn_read_job_allowed(action, p1, p2))
 		return sqlconn_deny(c, SQLCONN_DENIED_READONLY, NULL);
 	if (sqlconn_temp_denied(action, p1, p3))
 		return sqlconn_deny(c, "TEMP", NULL);
+	if ((d = sqlconn_dataset_of(action, p1, p3)) != NULL)
+		return sqlconn_dataset_check(c, d, action, p1, p2);
 	if (action >= 0 && (size_t)action < NELEM(sqlconn_policy))
 		v = sqlconn_policy[action].verdict;
 	switch (v) {
@@ -729,6 +810,80 @@ sqlconn_add_stubs(struct sqlconn *c)
 }
 
 /*
+ * Step 4b: ATTACH each dataset this walk-in may read (dataset.h),
+ * read-only and immutable, by walkind itself before the authorizer
+ * exists (users never can: the authorizer refuses ATTACH, and
+ * sqlconn_set_limits then sets LIMIT_ATTACHED to 0). The URI names the
+ * file the executor's Landlock domain lets it read, and nothing else.
+ * A dataset whose file is not what dataset_load checked, before the
+ * ATTACH or after its schema was read, is left out (logged): its
+ * tables are then unknown to this walk-in's SQL.
+ */
+static int
+sqlconn_attach_one(sqlite3 *db, const struct dataset *d)
+{
+	char uri[3 * sizeof(d->path) + 32], sql[WALKIN_NAME_MAX + 40];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (dataset_uri(d->path, uri, sizeof(uri)) == -1 ||
+	    sqlite3_prepare_v2(db, "ATTACH ?1 AS ?2", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, uri, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, d->name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	/* Read its schema now, so the second identity check follows it. */
+	snprintf(sql, sizeof(sql), "PRAGMA \"%s\".schema_version", d->name);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static int
+sqlconn_attach_datasets(sqlite3 *db)
+{
+	const struct dataset *d;
+	char sql[WALKIN_NAME_MAX + 16];
+	size_t i;
+	int n = 0;
+
+	for (i = 0; (d = dataset_at(i)) != NULL; i++) {
+		if (!dataset_visible(d))
+			continue;
+		sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, n + 1);
+		if (!dataset_unchanged(d) || sqlconn_attach_one(db, d) == -1) {
+			log_warnx("dataset %s: changed since start or "
+			    "unreadable: not attached", d->name);
+			continue;
+		}
+		if (!dataset_unchanged(d)) {
+			log_warnx("dataset %s changed since start: not "
+			    "attached", d->name);
+			snprintf(sql, sizeof(sql), "DETACH \"%s\"", d->name);
+			if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+				return -1;
+			continue;
+		}
+		n++;
+	}
+	return 0;
+}
+
+/* Any dataset this process may attach: its opens then take URIs. */
+static int
+sqlconn_any_dataset(void)
+{
+	size_t i;
+
+	for (i = 0; dataset_at(i) != NULL; i++)
+		if (dataset_visible(dataset_at(i)))
+			return 1;
+	return 0;
+}
+
+/*
  * Steps 3-7 of the file comment; *step names the one that failed. An
  * in-memory database has no journal or file lock to set.
  */
@@ -747,6 +902,9 @@ sqlconn_harden(struct sqlconn *c, int memory, int shared, const char **step)
 		return -1;
 	*step = "max_page_count";
 	if (sqlconn_set_cap(c->db, c->max_db_bytes, 0) == -1)
+		return -1;
+	*step = "datasets";
+	if (!memory && sqlconn_attach_datasets(c->db) == -1)
 		return -1;
 	*step = "limits";
 	if (sqlconn_set_limits(c->db, c->threads) == -1)
@@ -782,9 +940,13 @@ sqlconn_open_mode(const char *path, const struct sqlconn_opts *o,
 	}
 	c->max_db_bytes = o->max_db_bytes;
 	c->threads = o->threads;
+	/* SQLITE_OPEN_URI only where datasets are attached (their
+	 * "file:...?mode=ro&immutable=1" names): `path` is absolute, so
+	 * it is never read as a URI, and users cannot ATTACH. */
 	rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW |
-	    SQLITE_OPEN_PRIVATECACHE | SQLITE_OPEN_EXRESCODE, NULL);
+	    SQLITE_OPEN_PRIVATECACHE | SQLITE_OPEN_EXRESCODE |
+	    (sqlconn_any_dataset() ? SQLITE_OPEN_URI : 0), NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "open: %s", c->db != NULL ?
 		    sqlite3_errmsg(c->db) : sqlite3_errstr(rc));

@@ -150,4 +150,6 @@ if __name__ == "__main__":
 	import test_shutdown  # noqa: F401
 	import test_nodes  # noqa: F401
 	import test_jwt  # noqa: F401
+	import test_datasets  # noqa: F401
+	import test_identity  # noqa: F401
 	sys.exit(main(sys.argv))

@@ -16,9 +16,9 @@ tokens made by jwtmint.py), an issuer and an audience configured:
   - --require-jwt: anonymous creates are 401, other use unchanged;
   - per-subject rate limits and walk-in caps, apart from the IP's.
 
-Not here: the walk-in's size cap and dataset grant from the claim are
-applied by the executor (the datasets branch); these cases check only
-that the claim is bounded by --jwt-max-db-bytes.
+The claim's size cap and dataset grant as the executor applies them are
+in test_identity.py; here only that the claim is bounded by
+--jwt-max-db-bytes.
 """
 
 import atexit

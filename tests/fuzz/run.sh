@@ -31,6 +31,7 @@ max_len() {
 	body) echo 9216 ;;
 	token) echo 256 ;;
 	jwt) echo 6000 ;;
+	grant) echo 600 ;;
 	*) echo 4096 ;;
 	esac
 }

@@ -32,7 +32,7 @@ bbrun = harness.blackbox_runner()
 # Slow modules first: their groups wait out server-side deadlines (10 s
 # request timeout, write stall, TTL) while the quick ones run beside them.
 MODULES = ("http_abuse", "tenant", "cpu_bombs", "mem_bombs", "disk_bombs", "fs_escape",
-	   "native", "json_bodies", "mcp_rpc", "hrana_wire")
+	   "native", "json_bodies", "mcp_rpc", "hrana_wire", "datasets")
 for _m in MODULES:
 	importlib.import_module(_m)
 

@@ -25,6 +25,7 @@
 #include "bounds.h"
 #include "config.h"
 #include "executor.h"
+#include "walkin_spec.h"
 #include "sandbox.h"
 #include "sqlconn.h"
 #include "unit.h"
@@ -51,6 +52,7 @@ exists(const char *dir, const char *name)
 static void __attribute__((noreturn))
 spawner(const char *dir, int orphan)
 {
+	static const struct walkin_spec spec;	/* the default */
 	pid_t self = getpid(), pid;
 	int sv[2], st;
 
@@ -62,7 +64,7 @@ spawner(const char *dir, int orphan)
 		/* Orphan: start only once the spawner is gone (adopted). */
 		while (orphan && getppid() == self)
 			usleep(1000);
-		executor_main(&cfg, dir, sv[1], self);
+		executor_main(&cfg, dir, sv[1], self, &spec);
 	}
 	close(sv[1]);
 	close(sv[0]);	/* EOF: a live executor serves nothing and exits 0 */

@@ -44,6 +44,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "config.h"
+#include "dataset.h"
 #include "sandbox_int.h"
 #include "sqlconn.h"
 #include "sqlexec.h"
@@ -69,7 +70,7 @@ main(void)
 
 static struct config	cfg;
 static char		data[PATH_MAX], dir_a[PATH_MAX + 64],
-			dir_b[PATH_MAX + 64];
+			dir_b[PATH_MAX + 64], dsdir[PATH_MAX];
 
 static void
 path_of(char *out, size_t n, const char *rel)
@@ -88,6 +89,7 @@ status_code(int st)
 /* ---- running a probe in a jailed process ---- */
 
 static struct sqlconn	*exec_conn;	/* the executor probe's database */
+static const char	*exec_grant;	/* its walk-in's grant; NULL: "" */
 
 static void __attribute__((noreturn))
 run_executor(void (*fn)(void))
@@ -100,6 +102,7 @@ run_executor(void (*fn)(void))
 	/* As executor_main: reseed, lock down, and only then open. */
 	sqlite3_randomness(0, NULL);
 	sqlite3_randomness(sizeof(seed), &seed);
+	dataset_select(exec_grant ? exec_grant : "");
 	if (sandbox_prepare(SANDBOX_EXECUTOR, &sp) == -1)
 		_exit(91);
 	sandbox_enter(SANDBOX_EXECUTOR);
@@ -247,6 +250,45 @@ static void p_own_journal_name_in_sibling(void)
 
 	snprintf(p, sizeof(p), "%s/db.sqlite-journal", dir_b);
 	expect_eacces(open(p, O_RDWR | O_CREAT, 0600));
+}
+
+/* The dataset (--dataset shop=DATA/ds/shop.db): that file, read-only;
+ * nothing else of its directory. */
+static void
+ds_open(const char *name, int flags, int want_ok)
+{
+	char p[PATH_MAX + 64];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s%s%s", dsdir, name[0] ? "/" : "", name);
+	fd = open(p, flags | O_CLOEXEC, 0600);
+	if (want_ok)
+		expect_ok(fd >= 0);
+	expect_eacces(fd);
+}
+static void p_ds_read(void)
+{
+	ds_open("shop.db", O_RDONLY, 0);
+}
+static void p_ds_read_ok(void)
+{
+	ds_open("shop.db", O_RDONLY, 1);
+}
+static void p_ds_write(void)
+{
+	ds_open("shop.db", O_RDWR, 0);
+}
+static void p_ds_sibling(void)
+{
+	ds_open("notes.txt", O_RDONLY, 0);
+}
+static void p_ds_list(void)
+{
+	ds_open("", O_RDONLY | O_DIRECTORY, 0);
+}
+static void p_ds_create(void)
+{
+	ds_open("shop.db-journal", O_RDWR | O_CREAT, 0);
 }
 
 /* Calls the policy kills for: reaching the next line is a failure. */
@@ -419,6 +461,26 @@ static void p_sqlite_memory_bomb(void)
 	status = run_sql(exec_conn, "SELECT count(*) FROM t", &out);
 	expect_ok(status == 200);
 }
+static void p_ds_sql(void)
+{
+	struct buf out;
+	int st;
+
+	buf_init(&out);
+	st = run_sql(exec_conn, "SELECT count(*) FROM shop.items", &out);
+	if (st == 200 && strstr(buf_cstr(&out), "[[3]]") == NULL)
+		st = 0;
+	expect_ok(st == 200 && run_sql(exec_conn, "INSERT INTO shop.items "
+	    "VALUES(9)", &out) == 400);
+}
+static void p_ds_sql_none(void)
+{
+	struct buf out;
+
+	buf_init(&out);
+	expect_ok(run_sql(exec_conn, "SELECT count(*) FROM shop.items",
+	    &out) == 400 && strstr(buf_cstr(&out), "no such table") != NULL);
+}
 static void p_sqlite_works(void)
 {
 	struct buf out;
@@ -480,6 +542,34 @@ make_file(const char *dir, const char *name, const char *text)
 	}
 }
 
+/* A directory outside DATA (which each probe's drop of root chowns,
+ * a change of the file's ctime): the dataset shop.db (3 rows), and what
+ * must stay out of reach beside it. Checked by dataset_load as walkind
+ * does at start; readable by the service user, as an operator's would. */
+static void
+setup_dataset(void)
+{
+	char p[PATH_MAX + 128], err[512];
+	sqlite3 *db;
+
+	snprintf(dsdir, sizeof(dsdir), "/tmp/walkind-jail-ds-XXXXXX");
+	CHECK(mkdtemp(dsdir) != NULL && chmod(dsdir, 0755) == 0);
+	make_file(dsdir, "notes.txt", "not for walk-ins\n");
+	snprintf(p, sizeof(p), "%s/shop.db", dsdir);
+	CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "CREATE TABLE items(x); INSERT INTO items "
+	    "VALUES(1), (2), (3)", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(chmod(p, 0644) == 0);
+	snprintf(cfg.datasets[0].name, sizeof(cfg.datasets[0].name), "shop");
+	CHECK(strlen(p) < sizeof(cfg.datasets[0].file));
+	memcpy(cfg.datasets[0].file, p, strlen(p) + 1);
+	cfg.ndatasets = 1;
+	CHECK(dataset_load(&cfg, err, sizeof(err)) == 0);
+	if (unit_fail)
+		fprintf(stderr, "dataset_load: %s\n", err);
+}
+
 static void
 setup(void)
 {
@@ -507,6 +597,7 @@ setup(void)
 	/* Sorter threads on, so RLIMIT_NPROC is not set (rlimit.c) and the
 	 * fork probes meet seccomp alone: it must be the wall by itself. */
 	cfg.threads = 2;
+	setup_dataset();	/* before: it leaves SQLite shut down */
 	CHECK(sqlconn_global_init(cfg.max_memory - BOUNDS_HEAP_SLACK) == 0);
 	buf_init(&out);
 	for (i = 0; i < 2; i++) {
@@ -578,6 +669,16 @@ static const struct probe probes[] = {
 	{ SANDBOX_EXECUTOR, p_malloc_past_cap, 0, "executor: malloc > cap" },
 	{ SANDBOX_EXECUTOR, p_sqlite_memory_bomb, 0,
 	  "executor: SQLite memory bomb is a clean 400" },
+	{ SANDBOX_EXECUTOR, p_ds_read_ok, 0, "executor reads its dataset" },
+	{ SANDBOX_EXECUTOR, p_ds_sql, 0, "executor: dataset attached, read-only" },
+	{ SANDBOX_EXECUTOR, p_ds_write, 0, "executor: write the dataset" },
+	{ SANDBOX_EXECUTOR, p_ds_sibling, 0, "executor: file beside dataset" },
+	{ SANDBOX_EXECUTOR, p_ds_list, 0, "executor: list dataset dir" },
+	{ SANDBOX_EXECUTOR, p_ds_create, 0, "executor: dataset -journal" },
+	{ SANDBOX_SPAWNER, p_ds_read_ok, 0, "spawner reads the dataset" },
+	{ SANDBOX_SPAWNER, p_ds_write, 0, "spawner: write the dataset" },
+	{ SANDBOX_SPAWNER, p_ds_sibling, 0, "spawner: file beside dataset" },
+	{ SANDBOX_FRONTEND, p_ds_read, 0, "frontend: the dataset" },
 	/* front end: nothing under instances/, no new sockets */
 	{ SANDBOX_FRONTEND, p_open_sibling_db, 0, "frontend: a walk-in db" },
 	{ SANDBOX_FRONTEND, p_open_sibling_meta, 0, "frontend: a meta file" },
@@ -640,6 +741,16 @@ static void p_spawner_instances(void)
 		_exit(2);
 	*strrchr(p, '/') = '\0';
 	expect_ok(rmdir(p) == 0);
+}
+
+/* A walk-in whose grant names no dataset: no rule, no ATTACH. */
+static void
+test_dataset_not_granted(void)
+{
+	exec_grant = "!";
+	CHECK_INT(jailed(SANDBOX_EXECUTOR, p_ds_read), 0);
+	CHECK_INT(jailed(SANDBOX_EXECUTOR, p_ds_sql_none), 0);
+	exec_grant = NULL;
 }
 
 static void
@@ -742,6 +853,7 @@ test_cleanup(void)
 	accesslog_close();
 	token_keys_free();
 	CHECK(unit_rmtree(data) == 0);
+	CHECK(unit_rmtree(dsdir) == 0);
 }
 
 static void
@@ -753,6 +865,7 @@ test_preconditions(void)
 	CHECK(seccomp_available() == 0);
 }
 
-UNIT_MAIN(test_preconditions, setup, test_probes, test_spawner_can_work,
+UNIT_MAIN(test_preconditions, setup, test_probes, test_dataset_not_granted,
+    test_spawner_can_work,
     test_refuses_without_layers, test_cleanup)
 #endif /* !__SANITIZE_ADDRESS__ */

@@ -10,7 +10,9 @@ that jail.
   itself is opened O_PATH once, for the Landlock rule); its rlimits
   (prlimit64) and its seccomp filter are in place before it opens
   db.sqlite; /dev/urandom (SQLite's PRNG seed) is read before the lockdown
-  and never tried after it.
+  and never tried after it; a --dataset file is only stat'ed and opened
+  O_PATH before the lockdown (its read-only Landlock rule), and read,
+  read-only, only after it.
 - hostile-journal: with no executor running, a crafted db.sqlite-journal
   is left in walk-in A's directory; the next executor of A meets it inside
   its jail. Cases:
@@ -34,10 +36,12 @@ Both groups prove the jail, so a sanitizer build (no jail) skips them
 skipped with its reason.
 """
 
+import atexit
 import os
 import re
 import shutil
 import signal
+import sqlite3
 import struct
 import subprocess
 import tempfile
@@ -49,7 +53,20 @@ from test_lifecycle import find_executor
 MAX_DB = 1024 * 1024
 FSIZE = 2 * MAX_DB + 1024 * 1024	# sandbox/rlimit.c rlimit_fsize
 
-order = Group("exec-order")
+# A dataset (--dataset, issue 17): its file is a second one the executor
+# reads, and it too must be read only inside the jail.
+ORDER_DS_DIR = tempfile.mkdtemp(prefix="walkind-order-ds-")
+os.chmod(ORDER_DS_DIR, 0o755)
+atexit.register(shutil.rmtree, ORDER_DS_DIR, True)
+ORDER_DS = os.path.join(ORDER_DS_DIR, "ds.db")
+_con = sqlite3.connect(ORDER_DS)
+_con.execute("CREATE TABLE d(x)")
+_con.execute("INSERT INTO d VALUES(42)")
+_con.commit()
+_con.close()
+os.chmod(ORDER_DS, 0o644)
+
+order = Group("exec-order", ["--dataset", f"ds={ORDER_DS}"])
 hostile = Group("hostile-journal", ["--max-db-bytes", str(MAX_DB)])
 
 TRACED = ("openat,open,read,pread64,access,faccessat,faccessat2,newfstatat,"
@@ -132,6 +149,9 @@ def traced_fresh_executor(d, tok):
 			      f"strace did not attach to the spawner {sp}: "
 			      f"{open(err, 'rb').read()[-300:]!r}")
 			eq(rows_of(d, tok), [["a"], ["b"]], "rows read by the traced executor")
+			if d.opts and "--dataset" in d.opts:
+				eq(expect_ok(d.sql("SELECT x FROM ds.d", token=tok))["rows"],
+				   [[42]], "the dataset read by the traced executor")
 		finally:
 			st.send_signal(signal.SIGINT)	# detaches from every tracee
 			try:
@@ -189,6 +209,22 @@ def fresh_executor_locks_down_before_it_reads(d):
 		i = first(calls, lambda c, r=res: c[0] == "prlimit64" and r in c[1])
 		check(i is not None and i < db, f"{res} set at {i}, db.sqlite opened at {db}: "
 		      "the executor's rlimits must come first")
+	# The dataset: before the lockdown only its stat (is it the file
+	# checked at start?) and O_PATH open (the Landlock rule), no content;
+	# read-only, inside the jail, after it.
+	ds = os.path.realpath(ORDER_DS)
+	for i, (name, args) in enumerate(calls[:ll]):
+		if f'"{ds}' in args:
+			check(f'"{ds}"' in args and (name == "newfstatat" or
+			      (name == "openat" and "O_PATH" in args)),
+			      f"before its lockdown the executor touched the dataset: "
+			      f"{show(calls, i)}")
+	rd = first(calls, lambda c: c[0] == "openat" and f'"{ds}"' in c[1]
+		   and "O_PATH" not in c[1])
+	check(rd is not None and rd > ll and re.search(r"= \d+$", calls[rd][1]) is not None
+	      and "O_RDWR" not in calls[rd][1],
+	      f"the dataset's open: {show(calls, rd) if rd is not None else 'none'} "
+	      f"(lockdown at {ll}): it must be read-only, after the lockdown")
 	ur = [i for i, c in enumerate(calls) if c[0] == "openat" and "/dev/urandom" in c[1]]
 	check(ur and all(i < ll for i in ur),
 	      f"/dev/urandom opened at {ur}, lockdown at {ll}: SQLite's PRNG must be seeded "

@@ -146,12 +146,12 @@ test_schema(void)
 	    "tr AFTER INSERT ON parent BEGIN SELECT 1; END\"}]");
 	cJSON_Delete(j);
 
-	/* An empty walk-in. */
+	/* An empty walk-in (and no --dataset: no datasets). */
 	sqlconn_close(c);
 	c = dbtest_walkin(1 << 20, path, sizeof(path));
 	CHECK_INT(dbschema_json(c, &out), 200);
 	CHECK_STR(buf_cstr(&out), "{\"tables\":[],\"views\":[],"
-	    "\"triggers\":[]}");
+	    "\"triggers\":[],\"datasets\":[]}");
 	sqlconn_close(c);
 	buf_free(&out);
 }
