@@ -53,19 +53,25 @@ TEST_BIN := $(UNIT_BIN) $(JAIL_BIN)
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
+# the sample dataset, for --dataset shop=$(DATADIR)/sample.db
+DATADIR	?= $(PREFIX)/share/walkind
 UNITDIR	?= /etc/systemd/system
 
 .PHONY: install uninstall
-install: $(BUILD)/walkind
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+install: $(BUILD)/walkind $(BUILD)/sample.db
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(DATADIR)
 	install -m 0755 $(BUILD)/walkind $(DESTDIR)$(BINDIR)/walkind
 	install -m 0644 deploy/walkind.8 $(DESTDIR)$(MANDIR)/man8/walkind.8
+	install -m 0644 $(BUILD)/sample.db $(DESTDIR)$(DATADIR)/sample.db
 	install -m 0644 deploy/walkind.service deploy/walkind.socket \
 	    $(DESTDIR)$(UNITDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/walkind $(DESTDIR)$(MANDIR)/man8/walkind.8 \
-	    $(DESTDIR)$(UNITDIR)/walkind.service $(DESTDIR)$(UNITDIR)/walkind.socket
+	    $(DESTDIR)$(UNITDIR)/walkind.service $(DESTDIR)$(UNITDIR)/walkind.socket \
+	    $(DESTDIR)$(DATADIR)/sample.db
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 
 .PHONY: all run check clients mcp-client-deps unit blackbox deps clean check-asan format format-check lint \
 	bench bench-deps check-browser browser-deps

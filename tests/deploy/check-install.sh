@@ -8,7 +8,7 @@
 #                  deploy/walkind.8
 #   help-has-man   every option deploy/walkind.8 names is in --help
 #   install        make install DESTDIR=<temp> lays out the binary, both
-#                  units and the man page; make uninstall removes them
+#                  units, the man page and the sample dataset; make uninstall removes them
 #   render         man -l renders the installed page (man-db; skipped with
 #                  a reason line if man is absent and cannot be installed)
 # Prints "FAIL <check>: <reason>" per failure ("ok <check>" with -v) and
@@ -32,9 +32,9 @@ trap 'rm -rf "$tmp"' EXIT
 
 # Options: "--name" at a line's start in --help; in the page, the roff
 # escapes "\-" undone, every "--name" on a .B/.BI line.
-"$BUILD/walkind" --help | sed -n 's/^  \(--[a-z-]*\).*/\1/p' | sort -u >"$tmp/help"
+"$BUILD/walkind" --help | sed -n 's/^  \(--[a-z0-9-]*\).*/\1/p' | sort -u >"$tmp/help"
 sed -n '/^\.BI\{0,1\} /s/\\-/-/gp' deploy/walkind.8 |
-    grep -o -- '--[a-z][a-z-]*' | sort -u >"$tmp/man"
+    grep -o -- '--[a-z][a-z0-9-]*' | sort -u >"$tmp/man"
 if [ ! -s "$tmp/help" ]; then
 	bad man-has-help "no option read from $BUILD/walkind --help"
 else
@@ -50,7 +50,8 @@ dest=$tmp/root
 if make --no-print-directory -s install BUILD="$BUILD" DESTDIR="$dest" \
     >"$tmp/out" 2>&1; then
 	want="usr/local/bin/walkind usr/local/share/man/man8/walkind.8
-etc/systemd/system/walkind.service etc/systemd/system/walkind.socket"
+etc/systemd/system/walkind.service etc/systemd/system/walkind.socket
+usr/local/share/walkind/sample.db"
 	lost=""
 	for f in $want; do [ -f "$dest/$f" ] || lost="$lost $f"; done
 	[ -x "$dest/usr/local/bin/walkind" ] || lost="$lost (binary not executable)"
