@@ -21,40 +21,19 @@
 # exit 0 iff M=0.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-BUILD=build
-VERBOSE=0
-for a in "$@"; do
-	case $a in
-	-v) VERBOSE=1 ;;
-	*) BUILD=$a ;;
-	esac
-done
+CHECK_SUITE=hardening
+. tests/deploy/checklib.sh
 BIN=$BUILD/walkind
-pass=0
-fail=0
-
-ok() {
-	pass=$((pass + 1))
-	[ "$VERBOSE" -eq 1 ] && echo "ok   hardening/$1"
-	return 0
-}
-
-bad() {
-	c=$1
-	shift
-	fail=$((fail + 1))
-	echo "FAIL hardening/$c: $*"
-}
 
 if ! command -v readelf >/dev/null 2>&1; then
 	bad readelf "readelf not found (apt-get install binutils)"
-	echo "hardening: $pass passed, $fail failed"
+	checklib_end
 	exit 1
 fi
 ok readelf
 if [ ! -x "$BIN" ]; then
 	bad relro "$BIN not built (make)"
-	echo "hardening: $pass passed, $fail failed"
+	checklib_end
 	exit 1
 fi
 dyn=$(readelf -d "$BIN" 2>&1)
@@ -89,5 +68,4 @@ case $stack in
 	ok nx-stack ;;
 esac
 
-echo "hardening: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+checklib_end

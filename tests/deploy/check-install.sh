@@ -11,22 +11,12 @@
 #                  units, the man page and the sample dataset; make uninstall removes them
 #   render         man -l renders the installed page (man-db; skipped with
 #                  a reason line if man is absent and cannot be installed)
-# Prints "FAIL <check>: <reason>" per failure ("ok <check>" with -v) and
+# Prints "FAIL install/<check>: <reason>" per failure ("ok ..." with -v) and
 # ends with exactly one line "install: N passed, M failed"; exit 0 iff M=0.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-BUILD=build
-VERBOSE=0
-for a in "$@"; do
-	case $a in
-	-v) VERBOSE=1 ;;
-	*) BUILD=$a ;;
-	esac
-done
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); [ "$VERBOSE" -eq 1 ] && echo "ok $1"; return 0; }
-bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
+CHECK_SUITE=install
+. tests/deploy/checklib.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -82,5 +72,4 @@ if command -v man >/dev/null 2>&1; then
 else
 	echo "install: man is absent and man-db could not be installed: render skipped"
 fi
-echo "install: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+checklib_end

@@ -20,18 +20,12 @@
 #   comments   every directive of both units has a comment line above it
 #   socket     walkind.socket has exactly one Listen line (walkind takes
 #              exactly one fd), a ListenStream, and Accept=no
-# Prints "FAIL <check>: <reason>" per failure ("ok <check>" with -v) and
+# Prints "FAIL deploy/<check>: <reason>" per failure ("ok ..." with -v) and
 # ends with exactly one line "deploy: N passed, M failed"; exit 0 iff M=0.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-BUILD=build
-VERBOSE=0
-for a in "$@"; do
-	case $a in
-	-v) VERBOSE=1 ;;
-	*) BUILD=$a ;;
-	esac
-done
+CHECK_SUITE=deploy
+. tests/deploy/checklib.sh
 SERVICE=deploy/walkind.service
 SOCKET=deploy/walkind.socket
 MAX_SCORE=1.5		# issue 3: "OK" or better
@@ -49,24 +43,9 @@ finit_module reboot swapon settimeofday clock_settime setuid setgroups
 capset perf_event_open process_vm_readv process_vm_writev userfaultfd
 io_uring_setup keyctl sched_setscheduler setrlimit"
 
-pass=0
-fail=0
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-ok() {
-	pass=$((pass + 1))
-	[ "$VERBOSE" -eq 1 ] && echo "ok   deploy/$1"
-	return 0
-}
-
-# bad CHECK REASON...: the reason words are joined with spaces.
-bad() {
-	c=$1
-	shift
-	fail=$((fail + 1))
-	echo "FAIL deploy/$c: $*"
-}
 
 have_analyze() {
 	command -v systemd-analyze >/dev/null 2>&1
@@ -322,5 +301,4 @@ check_socket() {
 }
 check_socket
 
-echo "deploy: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+checklib_end
