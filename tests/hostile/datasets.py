@@ -12,14 +12,13 @@ got through would be silent corruption, not an error).
 """
 
 import atexit
-import hashlib
 import os
 import shutil
-import sqlite3
 import tempfile
 
 from harness import check, eq
 from hostile import FB, IS, HGroup, add_sql_table
+from test_datasets import build_db, sha256
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DS_DIR = tempfile.mkdtemp(prefix="walkind-hostile-ds-")
@@ -28,14 +27,7 @@ atexit.register(shutil.rmtree, DS_DIR, True)
 
 
 def _build(name, script):
-	path = os.path.join(DS_DIR, name)
-	con = sqlite3.connect(path)
-	con.execute("PRAGMA journal_mode=DELETE")
-	con.executescript(script)
-	con.commit()
-	con.close()
-	os.chmod(path, 0o644)
-	return path
+	return build_db(os.path.join(DS_DIR, name), script)
 
 
 with open(os.path.join(HERE, "..", "..", "data", "sample.sql")) as _f:
@@ -47,12 +39,7 @@ shutil.copy(SHOP, BESIDE)
 os.chmod(BESIDE, 0o644)
 
 
-def _sha(p):
-	with open(p, "rb") as f:
-		return hashlib.sha256(f.read()).hexdigest()
-
-
-SHA = {p: _sha(p) for p in (SHOP, VAULT, BESIDE)}
+SHA = {p: sha256(p) for p in (SHOP, VAULT, BESIDE)}
 
 g = HGroup("datasets", ["--dataset", f"shop={SHOP}",
 			"--dataset", f"vault={VAULT},private"])
@@ -64,7 +51,7 @@ NT = IS + "no such table: "
 
 def untouched(d, tok, uid):
 	for p, want in SHA.items():
-		eq(_sha(p), want, f"sha256 of {os.path.basename(p)}")
+		eq(sha256(p), want, f"sha256 of {os.path.basename(p)}")
 		for ext in ("-journal", "-wal", "-shm"):
 			check(not os.path.exists(p + ext), f"{p}{ext} appeared")
 
