@@ -134,16 +134,16 @@ dbschema_columns(struct dbschema_run *r, const char *name, struct buf *b,
 	return dbschema_done(r, st, step, msg);
 }
 
+/* ,"key":["a","b"]: the first column of sql's rows, arg bound to ?1. */
 static int
-dbschema_primary_key(struct dbschema_run *r, const char *name,
-    struct buf *b, struct buf *msg)
+dbschema_names(struct dbschema_run *r, const char *key, const char *sql,
+    const char *arg, struct buf *b, struct buf *msg)
 {
 	sqlite3_stmt *st;
 	int step = SQLITE_ERROR, n = 0;
 
-	st = dbschema_query(r, "SELECT name FROM pragma_table_xinfo(?1, "
-	    "'main') WHERE pk > 0 ORDER BY pk", name);
-	buf_adds(b, ",\"primary_key\":[");
+	st = dbschema_query(r, sql, arg);
+	buf_printf(b, ",\"%s\":[", key);
 	while (st != NULL && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n++ > 0)
 			buf_addc(b, ',');
@@ -151,6 +151,15 @@ dbschema_primary_key(struct dbschema_run *r, const char *name,
 	}
 	buf_addc(b, ']');
 	return dbschema_done(r, st, step, msg);
+}
+
+static int
+dbschema_primary_key(struct dbschema_run *r, const char *name,
+    struct buf *b, struct buf *msg)
+{
+	return dbschema_names(r, "primary_key", "SELECT name FROM "
+	    "pragma_table_xinfo(?1, 'main') WHERE pk > 0 ORDER BY pk", name,
+	    b, msg);
 }
 
 /* One foreign key's "from" or "to" list, from rows id..id+n. */
@@ -217,19 +226,9 @@ static int
 dbschema_index_columns(struct dbschema_run *r, const unsigned char *index,
     struct buf *b, struct buf *msg)
 {
-	sqlite3_stmt *st;
-	int step = SQLITE_ERROR, n = 0;
-
-	st = dbschema_query(r, "SELECT name FROM pragma_index_info(?1, "
-	    "'main') ORDER BY seqno", (const char *)index);
-	buf_adds(b, ",\"columns\":[");
-	while (st != NULL && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n++ > 0)
-			buf_addc(b, ',');
-		dbschema_str(b, sqlite3_column_text(st, 0));
-	}
-	buf_addc(b, ']');
-	return dbschema_done(r, st, step, msg);
+	return dbschema_names(r, "columns", "SELECT name FROM "
+	    "pragma_index_info(?1, 'main') ORDER BY seqno",
+	    (const char *)index, b, msg);
 }
 
 static int
