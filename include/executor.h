@@ -16,8 +16,13 @@ struct config;
  * opens dir/db.sqlite hardened inside it (so a hot-journal rollback and
  * the schema parse run jailed), then answers IPC_EXEC frames one at a
  * time until the socket closes. Never returns.
+ *
+ * warm (--warm): `dir` is a spare directory. After the jail, wait for
+ * the spawner's IPC_CLAIM frame on `sock` naming the walk-in directory
+ * the spare one was renamed to (the jail's rule follows the directory),
+ * and open that walk-in's database; EOF first: exit.
  */
 void	executor_main(const struct config *cfg, const char *dir, int sock,
-	    pid_t spawner) __attribute__((noreturn));
+	    pid_t spawner, int warm) __attribute__((noreturn));
 
 #endif

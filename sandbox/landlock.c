@@ -89,9 +89,12 @@ static const struct ll_rule ll_frontend[] = {
 
 /* The spawner; executors are forked inside this domain and narrow it. */
 static const struct ll_rule ll_spawner[] = {
-	{ "instances", LL_DB | LL_READ_DIR | LL_MAKE_DIR | LL_REMOVE_DIR,
+	{ "instances", LL_DB | LL_READ_DIR | LL_MAKE_DIR | LL_REMOVE_DIR |
+	  LL_REFER,
 	  "create instance dirs and their meta, remove expired ones; "
-	  "executors open their database below" },
+	  "executors open their database below; move a warm executor's "
+	  "spare dir (.warm/<n>) to its walk-in's place, within instances/ "
+	  "only (REFER: Landlock ABI 2+; without it --warm turns itself off)" },
 	{ "/dev/null", LL_READ_FILE | LL_WRITE_FILE,
 	  "an executor's stdin and stdout" },
 	{ "/dev/urandom", LL_READ_FILE,

@@ -126,12 +126,32 @@ executor_serve(const struct config *cfg, struct sqlconn *c)
 	buf_free(&out);
 }
 
+/* A claim's path: the spawner builds it in a buffer of this size. */
+#define EXEC_CLAIM_MAX	4200
+
+/* A warm executor, jailed: say so (the spawner renames the spare
+ * directory only then, or the jail's rule could miss it), then wait for
+ * the walk-in directory it became (IPC_CLAIM); exit on EOF (never
+ * claimed). */
+static const char *
+executor_claimed(struct buf *b)
+{
+	struct ipc_hdr h;
+
+	if (ipc_send_frame(EXEC_FD, IPC_CLAIM, 0, 0, NULL, 0) == -1 ||
+	    ipc_recv_frame(EXEC_FD, &h, b, EXEC_CLAIM_MAX) == -1 ||
+	    h.type != IPC_CLAIM || h.len == 0)
+		_exit(0);
+	return buf_cstr(b);
+}
+
 void
 executor_main(const struct config *cfg, const char *dir, int sock,
-    pid_t spawner)
+    pid_t spawner, int warm)
 {
 	struct sandbox_params sp = { cfg, dir, -1 };
 	struct sqlconn *c;
+	struct buf claim;
 
 	log_init("executor", cfg->verbose);
 	/* `spawner` was taken before the fork (proc.h says why). */
@@ -142,6 +162,9 @@ executor_main(const struct config *cfg, const char *dir, int sock,
 	if (sandbox_prepare(SANDBOX_EXECUTOR, &sp) == -1)
 		_exit(1);
 	sandbox_enter(SANDBOX_EXECUTOR);
+	buf_init(&claim);
+	if (warm)
+		dir = executor_claimed(&claim);
 	c = executor_open(cfg, dir);
 	executor_serve(cfg, c);
 	streams_close_all();	/* Hrana streams' connections first */

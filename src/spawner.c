@@ -12,6 +12,17 @@
  * An executor is handed back to the front end as two fds: its socket and
  * a pidfd, which lets the front end SIGKILL it at the deadline without
  * any risk of hitting a recycled pid.
+ *
+ * Warm executors (--warm N) are forked and jailed ahead of need, each in
+ * a spare directory of its own, DATA/instances/.warm/<n>, which
+ * registry_load never reads (neither a bucket nor a uuid) and which is
+ * emptied at every start and exit. A create claims one: its spare
+ * directory is renamed to the walk-in's (Landlock's rule holds the
+ * directory's inode, so the jail follows it: tests/sandbox), the meta
+ * written, and the executor told its new path (IPC_CLAIM) before its
+ * socket goes to the front end; only then does it open db.sqlite. A
+ * fresh one replaces it after the reply. The jail is the same as any
+ * executor's, set up by the same code; only the wait comes between.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -321,7 +332,7 @@ rm_work(void)
  * before 5.7) it is forked and moved before it is handed over.
  */
 static pid_t
-fork_executor(const char *dir, int *sock_out)
+fork_executor(const char *dir, int warm, int *sock_out)
 {
 	pid_t pid, self = getpid();	/* before the fork: the child checks it */
 	struct cgroup_slot slot;
@@ -345,7 +356,7 @@ fork_executor(const char *dir, int *sock_out)
 	if (pid == 0) {
 		close(sv[0]);
 		close(sp_fd);
-		executor_main(sp_cfg, dir, sv[1], self);
+		executor_main(sp_cfg, dir, sv[1], self, warm);
 	}
 	cgroup_executor_done(&slot, pid > 0);
 	close(sv[1]);
@@ -365,33 +376,191 @@ is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* ---- warm executors (file comment) ---- */
+
+/* DATA/instances/.warm: --data-dir (config.h) and 16 bytes. */
+#define SP_WARM_ROOT	4120
+
+struct warm {
+	pid_t	pid;
+	int	sock;		/* the front end's end, until claimed */
+	char	dir[4200];	/* its spare directory */
+};
+
+static struct warm	*sp_warm;	/* --warm of them */
+static int		 sp_nwarm;	/* ready, sp_warm[0..sp_nwarm) */
+static unsigned		 sp_warm_seq;
+static int		 sp_warm_off;	/* the kernel cannot move them */
+
+static void
+warm_root(char *out, size_t len)
+{
+	snprintf(out, len, "%s/instances/.warm", sp_cfg->data_dir);
+}
+
+/* Remove every spare directory (each empty: a warm executor opens
+ * nothing before its claim). */
+static void
+warm_clean(void)
+{
+	char root[SP_WARM_ROOT], path[4400];
+	struct dirent *de;
+	DIR *d;
+
+	warm_root(root, sizeof(root));
+	if ((d = opendir(root)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
+		if (remove_tree(path) == -1)
+			log_warn("remove spare directory %s", de->d_name);
+	}
+	closedir(d);
+}
+
+/* Fork warm executors up to --warm; on a failure, stop (logged; the
+ * next message tries again). */
+static void
+warm_fill(void)
+{
+	char root[SP_WARM_ROOT];
+	struct warm *w;
+
+	warm_root(root, sizeof(root));
+	while (!sp_warm_off && sp_nwarm < sp_cfg->warm) {
+		w = &sp_warm[sp_nwarm];
+		snprintf(w->dir, sizeof(w->dir), "%s/%u", root, ++sp_warm_seq);
+		if ((mkdir(root, 0700) == -1 && errno != EEXIST) ||
+		    mkdir(w->dir, 0700) == -1) {
+			log_warn("spare directory");
+			return;
+		}
+		if ((w->pid = fork_executor(w->dir, 1, &w->sock)) == -1) {
+			log_warn("fork warm executor");
+			rmdir(w->dir);
+			return;
+		}
+		sp_nwarm++;
+	}
+}
+
+/* Spawner exit: each warm executor sees EOF and exits; then their
+ * spare directories go. */
+static void
+warm_close(void)
+{
+	while (sp_nwarm > 0)
+		close(sp_warm[--sp_nwarm].sock);
+}
+
+/* Wait until w is jailed (its empty IPC_CLAIM): at once, unless it was
+ * forked a moment ago. */
+static int
+warm_ready(struct warm *w)
+{
+	struct ipc_hdr h;
+	struct buf b;
+	int rc = 0;
+
+	buf_init(&b);
+	if (ipc_recv_frame(w->sock, &h, &b, 0) == -1 ||
+	    h.type != IPC_CLAIM) {
+		errno = EIO;
+		rc = -1;
+	}
+	buf_free(&b);
+	return rc;
+}
+
+/* Rename spare to dir, making dir's bucket if it is not there yet. */
+static int
+warm_move(const char *spare, const char *dir)
+{
+	char bucket[4200], *slash;
+
+	if (rename(spare, dir) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	snprintf(bucket, sizeof(bucket), "%s", dir);
+	if ((slash = strrchr(bucket, '/')) == NULL)
+		return -1;
+	*slash = '\0';
+	if (mkdir(bucket, 0700) == -1 && errno != EEXIST)
+		return -1;
+	return rename(spare, dir);
+}
+
+/*
+ * The create m takes a warm executor: 0 with its pid and socket, or -1
+ * when none is ready or the claim failed (that one is killed, its
+ * directory removed, and the caller forks one as without --warm).
+ */
+static int
+warm_claim(const struct spawn_msg *m, const char *dir, pid_t *pid,
+    int *sock)
+{
+	struct warm *w;
+
+	if (sp_nwarm == 0)
+		return -1;
+	w = &sp_warm[--sp_nwarm];
+	if (warm_ready(w) == -1 || warm_move(w->dir, dir) == -1 ||
+	    write_meta(dir, m) == -1 ||
+	    ipc_send_frame(w->sock, IPC_CLAIM, 0, 0, dir,
+	    (uint32_t)strlen(dir)) == -1) {
+		if (errno == EXDEV) {	/* Landlock ABI 1: no reparenting */
+			log_warnx("warm executors off: this kernel's Landlock "
+			    "cannot move a directory");
+			sp_warm_off = 1;
+			warm_close();
+			warm_clean();
+		} else
+			log_warn("claim warm executor");
+		kill(w->pid, SIGKILL);
+		close(w->sock);
+		remove_tree(w->dir);
+		remove_tree(dir);
+		return -1;
+	}
+	*pid = w->pid;
+	*sock = w->sock;
+	return 0;
+}
+
 static void
 handle_spawn(struct spawn_msg *m)
 {
 	char dir[4200];
 	int fds[2] = { -1, -1 };
-	pid_t pid;
+	pid_t pid = -1;
 
 	instance_dir(m->id, m->expires, dir, sizeof(dir));
 	m->type = SPAWN_REPLY;
 	m->err = 0;
-	if ((m->flags & SPAWN_F_CREATE) && (make_instance_dir(dir) == -1 ||
+	if ((m->flags & SPAWN_F_CREATE) &&
+	    warm_claim(m, dir, &pid, &fds[0]) == 0)
+		;			/* a warm one: no fork, no jail set-up */
+	else if ((m->flags & SPAWN_F_CREATE) && (make_instance_dir(dir) == -1 ||
 	    write_meta(dir, m) == -1)) {
 		m->err = errno ? errno : EIO;
 		log_warn("create instance");
 		remove_tree(dir);
 	} else if (!(m->flags & SPAWN_F_CREATE) && !is_dir(dir)) {
 		m->err = ENOENT;	/* only a token left: the front end 404s */
-	} else if ((pid = fork_executor(dir, &fds[0])) == -1) {
+	} else if ((pid = fork_executor(dir, 0, &fds[0])) == -1) {
 		m->err = errno;
 		log_warn("fork executor");
-	} else if ((fds[1] = pidfd_open(pid, 0)) == -1) {
+	}
+	if (m->err == 0 && (fds[1] = pidfd_open(pid, 0)) == -1) {
 		m->err = errno;
 		log_warn("pidfd_open");
 		kill(pid, SIGKILL);
-	} else {
+	} else if (m->err == 0)
 		m->pid = (int32_t)pid;
-	}
 	if (ipc_send_msg(sp_fd, m, fds, m->err ? 0 : 2) == -1)
 		fatal("spawner: reply");
 	if (fds[0] != -1)
@@ -472,13 +641,16 @@ spawner_loop(void)
 			/* Front end closing: executors see EOF on their
 			 * sockets and exit; wait so none is left behind.
 			 * Removal work left goes at the next start. */
+			warm_close();
 			while (wait(NULL) != -1 || errno == EINTR)
 				;
+			warm_clean();
 			exit(0);
 		}
 		if (rc == -1 || nfds != 0)
 			fatalx("spawner: malformed message");
 		spawner_dispatch(&m);
+		warm_fill();		/* replace a warm one taken */
 		rm_work();
 	}
 }
@@ -519,6 +691,11 @@ spawner_start(const struct config *cfg, pid_t *pid)
 	if (sandbox_prepare(SANDBOX_SPAWNER, &sp) == -1)
 		fatalx("spawner sandbox");
 	sandbox_enter(SANDBOX_SPAWNER);
+	if (cfg->warm > 0 && (sp_warm = calloc((size_t)cfg->warm,
+	    sizeof(*sp_warm))) == NULL)
+		fatal("calloc");
+	warm_clean();		/* an earlier run's spares */
+	warm_fill();
 	spawner_loop();
 	_exit(0);
 }
