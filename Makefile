@@ -37,7 +37,8 @@ LIBS	= $(SQLITE_LIB) $(PKG_LIBS) -lm -lpthread
 
 SRC	:= $(wildcard src/*.c) $(wildcard sandbox/*.c)
 OBJ	:= $(patsubst %.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/src/openapi_blob.o \
-	   $(BUILD)/src/llms_blob.o
+	   $(BUILD)/src/llms_blob.o \
+	   $(BUILD)/src/web_blob.o
 LIBOBJ	:= $(filter-out $(BUILD)/src/main.o,$(OBJ))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -47,7 +48,7 @@ JAIL_BIN := $(patsubst tests/sandbox/%.c,$(BUILD)/tests/sandbox/%,$(JAIL_SRC))
 TEST_BIN := $(UNIT_BIN) $(JAIL_BIN)
 
 .PHONY: all run check clients mcp-client-deps unit blackbox deps clean check-asan format format-check lint \
-	bench bench-deps
+	bench bench-deps check-browser browser-deps
 
 all: $(BUILD)/walkind
 
@@ -70,6 +71,12 @@ $(BUILD)/src/openapi_blob.o: src/openapi_blob.S docs/openapi.json $(BUILD)/.cfla
 
 # docs/llms.txt is served verbatim by GET /llms.txt.
 $(BUILD)/src/llms_blob.o: src/llms_blob.S docs/llms.txt $(BUILD)/.cflags
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
+# src/web/: the playground's page, served by GET / (src/web.c).
+WEB_FILES := src/web/index.html src/web/app.js src/web/app.css
+$(BUILD)/src/web_blob.o: src/web_blob.S $(WEB_FILES) $(BUILD)/.cflags
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
 
@@ -131,8 +138,18 @@ tests/clients/node_modules/.package-lock.json: tests/clients/package-lock.json
 mcp-client-deps:
 	@sh tests/mcp-client/setup.sh
 
-# Every test suite, warnings as errors.
-check: deps clients mcp-client-deps
+# The playground in headless Chromium (tests/browser/): Debian's chromium
+# and the pinned playwright-core, installed once by browser-deps; no
+# browser download. Screenshots go to $(BUILD)/screenshots/.
+browser-deps:
+	@sh tests/browser/setup.sh
+
+check-browser: browser-deps $(BUILD)/walkind
+	@python3 tests/browser/run.py $(BUILD)/walkind $(BUILD)/screenshots
+
+# Every test suite, warnings as errors (tests/run-all.sh runs the
+# browser suite; browser-deps installs what it needs first).
+check: deps clients mcp-client-deps browser-deps
 	@$(MAKE) --no-print-directory WERROR=1 all $(TEST_BIN) \
 	    $(BUILD)/bench-ceiling $(BUILD)/bench-hotpath
 	@sh tests/run-all.sh $(BUILD)
@@ -178,7 +195,8 @@ FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN	:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_OBJ	:= $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(filter-out src/main.c,$(SRC))) \
 		   $(BUILD)/fuzz/obj/src/openapi_blob.o \
-		   $(BUILD)/fuzz/obj/src/llms_blob.o
+		   $(BUILD)/fuzz/obj/src/llms_blob.o \
+		   $(BUILD)/fuzz/obj/src/web_blob.o
 TEST_BIN	+= $(FUZZ_BIN)
 
 .PHONY: fuzz
@@ -198,6 +216,10 @@ $(BUILD)/fuzz/obj/src/openapi_blob.o: src/openapi_blob.S docs/openapi.json
 	$(FUZZ_CC) -c $< -o $@
 
 $(BUILD)/fuzz/obj/src/llms_blob.o: src/llms_blob.S docs/llms.txt
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -c $< -o $@
+
+$(BUILD)/fuzz/obj/src/web_blob.o: src/web_blob.S $(WEB_FILES)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -c $< -o $@
 

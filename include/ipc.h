@@ -55,6 +55,8 @@ enum ipc_op {
 #define IPC_JOB_ALL_RESULTS	0x1	/* IPC_OP_SQL: one result a statement */
 #define IPC_JOB_SCRIPT		0x2	/* IPC_OP_SQL: statements up to
 					 * BOUNDS_SCRIPT_BYTES (POST /session) */
+#define IPC_JOB_READONLY	0x4	/* IPC_OP_SQL: a share token's job;
+					 * every write refused (sqlexec.h) */
 
 /* Head of an IPC_EXEC payload, then text_len + args_len bytes. */
 struct ipc_job {

@@ -22,6 +22,13 @@ void	json_add_int64(struct buf *b, int64_t v);	/* exact, all 64 bits */
 void	json_add_double(struct buf *b, double v);
 /* Standard base64 (RFC 4648, with padding) as a JSON string. */
 void	json_add_base64(struct buf *b, const unsigned char *p, size_t len);
+/*
+ * The value 0..63 of one base64 digit, or -1: the standard alphabet
+ * (RFC 4648 section 4, '+' '/') or with `url` the URL-safe one ('-'
+ * '_'). Exactly the 64 characters: no byte 0x80-0xff is a digit
+ * (libsodium 1.0.18's decoder reads those as '_').
+ */
+int	json_base64_digit(unsigned char c, int url);
 /* Replace b's contents with {"error":"<msg>"}. */
 void	json_error(struct buf *b, const char *msg);
 /*

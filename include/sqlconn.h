@@ -44,7 +44,7 @@ struct sqlconn *sqlconn_open_shared(const char *path,
 /*
  * The same hardening (db_config, limits, stand-ins, deadline, authorizer)
  * on a private in-memory database, for checking an imported file apart
- * from the walk-in: holding a read-only copy of image[0..len) (the
+ * from the walk-in: holding a copy of image[0..len) that cannot grow (the
  * caller has checked its header), or empty when len is 0. The cap,
  * threads and current deadline are taken from `like`. Returns NULL and
  * a message in err on failure (a file SQLite cannot read fails here).
@@ -109,5 +109,13 @@ int	sqlconn_timed_out(const struct sqlconn *c);
 const char *sqlconn_denied(const struct sqlconn *c);
 void	sqlconn_clear_denied(struct sqlconn *c);
 
+/*
+ * Read-only mode (a share token's job, sqlexec.h): while on, the
+ * authorizer allows only SELECT, READ, FUNCTION, RECURSIVE and PRAGMAs
+ * that only read, and reports anything else as SQLCONN_DENIED_READONLY.
+ * Not sqlconn_set_readonly (a Hrana read-only transaction's query_only).
+ */
+#define SQLCONN_DENIED_READONLY	"read-only"
+void	sqlconn_set_read_job(struct sqlconn *c, int on);
 
 #endif

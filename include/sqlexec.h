@@ -21,6 +21,13 @@ struct sqlexec_limits {
 /* sqlexec_job.flags; the same values as ipc.h's IPC_JOB_*. */
 #define SQLEXEC_ALL_RESULTS	0x1	/* one result entry a statement */
 #define SQLEXEC_SCRIPT		0x2	/* statements up to BOUNDS_SCRIPT_BYTES */
+/*
+ * A share token's job: a statement that is not sqlite3_stmt_readonly, a
+ * transaction statement, or anything the authorizer's read-only mode
+ * refuses (sqlconn_set_readonly) is a 400 with SQLEXEC_READONLY_MSG.
+ */
+#define SQLEXEC_READONLY	0x4
+#define SQLEXEC_READONLY_MSG	"read-only share: writes are refused"
 
 struct sqlexec_job {
 	const char	*sql;		/* len bytes, borrowed */
@@ -62,6 +69,10 @@ int	sqlexec_run(struct sqlconn *c, const char *sql, size_t len,
  * and rows of every statement share --max-result-bytes; names alone
  * over it are 400 "result too large: ...".
  */
+/* Skip blanks and SQL comments (and ';' too if `semicolons`) in
+ * NUL-terminated text; returns the first byte of what follows. */
+const char *sqlexec_skip_space(const char *p, int semicolons);
+
 int	sqlexec_run_job(struct sqlconn *c, const struct sqlexec_job *job,
 	    const struct sqlexec_limits *lim, struct buf *out);
 

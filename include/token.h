@@ -45,6 +45,17 @@ int	token_verify(const char *s, size_t len, int64_t now,
 	    uint8_t id[TOKEN_ID_BYTES], int64_t *expiry);
 
 /*
+ * Share tokens: "wks_" + the same layout for the same walk-in and
+ * expiry, MAC'd under a domain of their own, so neither kind verifies as
+ * the other. The front end lets them read only (SECURITY.md "Share
+ * tokens"). Same contracts as token_mint and token_verify.
+ */
+void	token_share_mint(const uint8_t id[TOKEN_ID_BYTES], int64_t expiry,
+	    char out[TOKEN_STR_MAX]);
+int	token_share_verify(const char *s, size_t len, int64_t now,
+	    uint8_t id[TOKEN_ID_BYTES], int64_t *expiry);
+
+/*
  * Instance ids: UUIDv7 (48-bit ms time, version 7, variant 10, 74 random
  * bits). Uses libsodium's RNG: call after token_keys_load (sodium_init).
  */

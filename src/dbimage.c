@@ -49,7 +49,9 @@
  *     trigger body is refused now rather than at first use. Internal
  *     tables are not replayed (SQLite refuses their names) but must
  *     carry SQLite's own text: sqlite_sequence, sqlite_stat1 and
- *     sqlite_stat4, which users may write anyway.
+ *     sqlite_stat4, which users may write anyway;
+ *  4. every virtual table is read to its end on the copy, and each fts5
+ *     one runs fts5's 'integrity-check' (see dbimage_vtabs).
  *
  * Only then is the copy moved into the walk-in with the backup API, in
  * one write transaction of the walk-in's connection (journal, cap and
@@ -626,6 +628,122 @@ dbimage_compile_uses(struct dbimage_check *k)
 	return rc;
 }
 
+/* ---- step 4: virtual tables open and read ---- */
+
+/*
+ * A virtual table's constructor and data are outside integrity_check in
+ * this SQLite (xIntegrity came in 3.44): fuzz_dbimage found an fts5
+ * table whose %_config its constructor refuses, which imported and then
+ * made every use and the export a 500 (SQLITE_CORRUPT). So each virtual
+ * table of the file is read to its end on the copy, and each fts5 one
+ * also runs fts5's own 'integrity-check' (index against content), in a
+ * transaction that is rolled back. Shadow tables are read-only to users
+ * (SQLITE_DBCONFIG_DEFENSIVE), so a walk-in cannot make them unsound
+ * later; only an import can, and this is where it is refused.
+ */
+static int
+dbimage_run(struct dbimage_check *k, const char *name, struct buf *sql)
+{
+	sqlite3 *db = sqlconn_db(k->image);
+	sqlite3_stmt *st = NULL;
+	struct buf msg;
+	int rc;
+
+	sqlconn_clear_denied(k->image);
+	if ((rc = sqlite3_prepare_v2(db, buf_cstr(sql), (int)sql->len, &st,
+	    NULL)) == SQLITE_OK)
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK || rc == SQLITE_DONE)
+		return 0;
+	if (sqlconn_timed_out(k->image) || sqlconn_denied(k->image) != NULL)
+		return dbimage_stmt_failed(k, k->image, "virtual table");
+	buf_init(&msg);
+	buf_printf(&msg, "virtual table %.64s unreadable", name);
+	rc = dbimage_invalid(k, buf_cstr(&msg), sqlite3_errmsg(db));
+	buf_free(&msg);
+	return rc;
+}
+
+static int
+dbimage_fts5_check(struct dbimage_check *k, const char *name)
+{
+	sqlite3 *db = sqlconn_db(k->image);
+	struct buf sql;
+	int rc;
+
+	buf_init(&sql);
+	buf_adds(&sql, "INSERT INTO main.");
+	dbdump_add_ident(&sql, name);
+	buf_adds(&sql, "(");
+	dbdump_add_ident(&sql, name);
+	buf_adds(&sql, ") VALUES('integrity-check')");
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		buf_free(&sql);
+		return dbimage_stmt_failed(k, k->image, "virtual table");
+	}
+	rc = dbimage_run(k, name, &sql);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	buf_free(&sql);
+	return rc;
+}
+
+/* An fts5 table has a hidden column named after itself. */
+static int
+dbimage_is_fts5(struct dbimage_check *k, const char *name)
+{
+	sqlite3_stmt *st;
+	int found;
+
+	if (sqlite3_prepare_v2(sqlconn_db(k->image), "SELECT 1 FROM "
+	    "pragma_table_xinfo(?1, 'main') WHERE hidden = 1 AND name = ?1",
+	    -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* Names are gathered first: the checks run outside that statement. */
+static int
+dbimage_vtabs(struct dbimage_check *k)
+{
+	sqlite3_stmt *st;
+	struct buf names, sql;
+	const char *name;
+	size_t off;
+	int rc = 0, step;
+
+	sqlconn_clear_denied(k->image);
+	if (sqlite3_prepare_v2(sqlconn_db(k->image), "SELECT name FROM "
+	    "main.sqlite_schema WHERE type = 'table' AND "
+	    "sql LIKE 'CREATE VIRTUAL TABLE%' ORDER BY rowid", -1, &st,
+	    NULL) != SQLITE_OK)
+		return dbimage_stmt_failed(k, k->image, "schema");
+	buf_init(&names);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if ((name = (const char *)sqlite3_column_text(st, 0)) != NULL)
+			buf_add(&names, name, strlen(name) + 1);
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE)
+		rc = dbimage_stmt_failed(k, k->image, "schema");
+	buf_init(&sql);
+	for (off = 0; rc == 0 && off < names.len; off += strlen(name) + 1) {
+		name = names.data + off;
+		buf_reset(&sql);
+		buf_adds(&sql, "SELECT * FROM main.");
+		dbdump_add_ident(&sql, name);
+		rc = dbimage_run(k, name, &sql);
+		if (rc == 0 && dbimage_is_fts5(k, name))
+			rc = dbimage_fts5_check(k, name);
+	}
+	buf_free(&sql);
+	buf_free(&names);
+	return rc;
+}
+
 /* ---- the copy into the walk-in ---- */
 
 static int
@@ -687,7 +805,7 @@ dbimage_checks(struct dbimage_check *k, const unsigned char *p, size_t len,
 		return -1;
 	}
 	if (dbimage_replay(k) == -1 || dbimage_compare(k) == -1 ||
-	    dbimage_compile_uses(k) == -1)
+	    dbimage_compile_uses(k) == -1 || dbimage_vtabs(k) == -1)
 		return -1;
 	return 0;
 }

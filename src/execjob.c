@@ -79,6 +79,8 @@ execjob_sql(struct sqlconn *c, const struct config *cfg,
 		sj.flags |= SQLEXEC_ALL_RESULTS;
 	if (j->flags & IPC_JOB_SCRIPT)
 		sj.flags |= SQLEXEC_SCRIPT;
+	if (j->flags & IPC_JOB_READONLY)
+		sj.flags |= SQLEXEC_READONLY;
 	return sqlexec_run_job(c, &sj, &lim, out);
 }
 

@@ -120,12 +120,20 @@ fe_token(const struct http_req *req, int *conflict)
 	return req->session != NULL ? req->session : b;
 }
 
-int
-fe_token_check(const struct http_req *req, uint8_t id[TOKEN_ID_BYTES],
-    int64_t *expiry, const char **msg)
+/*
+ * The token of req checked: 0 with its walk-in's id and expiry, else
+ * the status and message to reply. A share token (token.h) counts only
+ * where `share` is given, and *share says whether it was one: every
+ * door that does not ask for one answers a share token as it answers
+ * any unknown token, so a new route is closed to share tokens until it
+ * chooses otherwise.
+ */
+static int
+token_check(const struct http_req *req, uint8_t id[TOKEN_ID_BYTES],
+    int64_t *expiry, const char **msg, int *share)
 {
 	const char *tok;
-	int conflict;
+	int conflict, rc;
 
 	if ((tok = fe_token(req, &conflict)) == NULL) {
 		*msg = "missing session token";
@@ -135,15 +143,27 @@ fe_token_check(const struct http_req *req, uint8_t id[TOKEN_ID_BYTES],
 		*msg = "conflicting session tokens";
 		return 400;
 	}
-	if (token_verify(tok, strlen(tok), clock_wall_s(), id, expiry) == -1) {
+	rc = token_verify(tok, strlen(tok), clock_wall_s(), id, expiry);
+	if (share != NULL && (*share = rc == -1))
+		rc = token_share_verify(tok, strlen(tok), clock_wall_s(), id,
+		    expiry);
+	if (rc == -1) {
 		*msg = "instance not found";
 		return 404;
 	}
 	return 0;
 }
 
-struct instance *
-fe_walkin(struct http_req *req)
+int
+fe_token_check(const struct http_req *req, uint8_t id[TOKEN_ID_BYTES],
+    int64_t *expiry, const char **msg)
+{
+	return token_check(req, id, expiry, msg, NULL);
+}
+
+/* fe_walkin, or fe_walkin_read when share is given. */
+static struct instance *
+walkin_lookup(struct http_req *req, int *share)
 {
 	const struct http_header www = { "WWW-Authenticate", "Bearer" };
 	uint8_t id[TOKEN_ID_BYTES];
@@ -152,7 +172,7 @@ fe_walkin(struct http_req *req)
 	int64_t expiry;
 	int status;
 
-	if ((status = fe_token_check(req, id, &expiry, &msg)) != 0) {
+	if ((status = token_check(req, id, &expiry, &msg, share)) != 0) {
 		http_reply_error(req, status, msg, &www, status == 401);
 		return NULL;
 	}
@@ -163,6 +183,31 @@ fe_walkin(struct http_req *req)
 		return NULL;
 	}
 	return inst;
+}
+
+struct instance *
+fe_walkin(struct http_req *req)
+{
+	return walkin_lookup(req, NULL);
+}
+
+struct instance *
+fe_walkin_read(struct http_req *req, int *share)
+{
+	return walkin_lookup(req, share);
+}
+
+int
+fe_share_token(const struct http_req *req)
+{
+	uint8_t id[TOKEN_ID_BYTES];
+	const char *tok;
+	int64_t expiry;
+	int conflict;
+
+	return (tok = fe_token(req, &conflict)) != NULL &&
+	    token_share_verify(tok, strlen(tok), clock_wall_s(), id,
+	    &expiry) == 0;
 }
 
 /*
@@ -380,6 +425,7 @@ static const struct route routes[] = {
 	{ "/session/export.db",	"GET",	GET_ALLOW,	 session_export_db },
 	{ "/session/export.sql", "GET",	GET_ALLOW,	 session_export_sql },
 	{ "/session/fork",	"POST",	"POST, OPTIONS", session_fork },
+	{ "/session/share",	"POST",	"POST, OPTIONS", session_share },
 	{ "/healthz",		"GET",	GET_ALLOW,	 health_get },
 	{ "/openapi.json",	"GET",	GET_ALLOW,	 openapi_get },
 	{ "/v2",		"GET",	GET_ALLOW,	 hrana_version_get },
@@ -389,6 +435,9 @@ static const struct route routes[] = {
 	{ "/llms.txt",		"GET",	GET_ALLOW,	 llms_get },
 	{ "/mcp",		"POST",	MCP_ALLOW,	 mcp_post },
 	{ "/mcp",		"DELETE", MCP_ALLOW,	 mcp_delete },
+	{ "/",			"GET",	GET_ALLOW,	 web_get },
+	{ "/app.js",		"GET",	GET_ALLOW,	 web_get },
+	{ "/app.css",		"GET",	GET_ALLOW,	 web_get },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 

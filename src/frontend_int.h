@@ -56,6 +56,14 @@ int	fe_token_check(const struct http_req *req, uint8_t id[16],
  * replying (400 two different tokens, 401 none, 404 not valid).
  */
 struct instance *fe_walkin(struct http_req *req);
+/*
+ * The same for a door that only reads: a share token is accepted too,
+ * and *share says whether it was one (its jobs then carry
+ * IPC_JOB_READONLY or are reads).
+ */
+struct instance *fe_walkin_read(struct http_req *req, int *share);
+/* Nonzero if req carries a valid share token (nothing is replied). */
+int	fe_share_token(const struct http_req *req);
 /* A new walk-in within every create limit, or NULL after replying
  * (429, 503). */
 struct instance *fe_create(struct http_req *req);
@@ -99,6 +107,8 @@ void	session_export_sql(struct http_req *req);	/* .../export.sql */
 void	session_fork(struct http_req *req);		/* POST .../fork */
 void	mcp_post(struct http_req *req);		/* POST /mcp */
 void	mcp_delete(struct http_req *req);		/* DELETE /mcp */
+void	session_share(struct http_req *req);		/* POST .../share */
+void	web_get(struct http_req *req);		/* GET /, /app.js, /app.css */
 /* The body cap of POST /session by its Content-Type (http.h). */
 int64_t	session_body_limit(const struct http_req *req);
 

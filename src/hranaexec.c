@@ -198,33 +198,11 @@ hx_over(const struct hx *x)
 
 /* ---- statements ---- */
 
-/* Skip blanks and SQL comments. */
-static const char *
-hx_space(const char *p)
-{
-	for (;;) {
-		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
-		    *p == '\v' || *p == '\f')
-			p++;
-		else if (p[0] == '-' && p[1] == '-') {
-			while (*p != '\0' && *p != '\n')
-				p++;
-		} else if (p[0] == '/' && p[1] == '*') {
-			p += 2;
-			while (*p != '\0' && !(p[0] == '*' && p[1] == '/'))
-				p++;
-			if (*p != '\0')
-				p += 2;
-		} else
-			return p;
-	}
-}
-
 /* If the next word of *p is w (any case), step over it. */
 static int
 hx_word(const char **p, const char *w)
 {
-	const char *s = hx_space(*p);
+	const char *s = sqlexec_skip_space(*p, 0);
 	size_t n = strlen(w);
 
 	if (strncasecmp(s, w, n) != 0 || (s[n] >= 'a' && s[n] <= 'z') ||
@@ -247,9 +225,9 @@ hx_begin_readonly(const char *sql)
 	    hx_word(&p, "EXCLUSIVE"));
 	if (!hx_word(&p, "TRANSACTION") || !hx_word(&p, "READONLY"))
 		return 0;
-	p = hx_space(p);
+	p = sqlexec_skip_space(p, 0);
 	if (*p == ';')
-		p = hx_space(p + 1);
+		p = sqlexec_skip_space(p + 1, 0);
 	return *p == '\0';
 }
 
@@ -300,7 +278,7 @@ hx_prepare(struct hx *x, const char *sql, size_t len, sqlite3_stmt **st)
 	if (*st == NULL)
 		return hx_refuse(x, "SQL string does not contain any statement",
 		    41, "SQLITE_ERROR");
-	while (tail != NULL && *(tail = hx_space(tail)) == ';')
+	while (tail != NULL && *(tail = sqlexec_skip_space(tail, 0)) == ';')
 		tail++;
 	if (tail != NULL && *tail != '\0') {
 		sqlite3_finalize(*st);

@@ -254,3 +254,19 @@ json_error(struct buf *b, const char *msg)
 	json_add_string(b, msg, strlen(msg));
 	buf_addc(b, '}');
 }
+
+int
+json_base64_digit(unsigned char c, int url)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == (url ? '-' : '+'))
+		return 62;
+	if (c == (url ? '_' : '/'))
+		return 63;
+	return -1;
+}

@@ -9,7 +9,14 @@
  *   GET    /session/export.db   the database file
  *   GET    /session/export.sql  a SQL dump
  *   POST   /session/fork        a new walk-in holding a copy; 201
+ *   POST   /session/share       a read-only share token; 200
  *   DELETE /session             executor stopped, files gone; 204
+ *
+ * A share token ("wks_", token.h) is accepted by the routes that only
+ * read: GET /session, /session/schema and both exports (a reader can
+ * SELECT every row anyway, so an export gives nothing more), and by
+ * POST /sql with every write refused in the executor. Fork, delete,
+ * share and POST /session answer it as any unknown token: 404.
  *
  * Every route takes a request from the per-IP rate limit; the two that
  * make a walk-in pass every create limit. The front end never opens a
@@ -186,6 +193,12 @@ session_post(struct http_req *req)
 
 	if (fe_take_request(req) == -1)
 		return;
+	/* A share link's holder makes nothing, not even a walk-in of their
+	 * own from an upload: the answer of any bad token. */
+	if (fe_share_token(req)) {
+		http_reply_error(req, 404, "instance not found", NULL, 0);
+		return;
+	}
 	if (req->body_len > 0 && fe_ctype_is(req->content_type, CT_SQLITE))
 		op = IPC_OP_IMPORT_DB;
 	else if (req->body_len > 0 && fe_ctype_is(req->content_type, CT_SQL)) {
@@ -204,46 +217,75 @@ session_post(struct http_req *req)
 		    op == IPC_OP_INFO ? 0 : req->body_len, NULL, 0, 1);
 }
 
-/* The common start of a route on an existing walk-in. */
+/* The common start of a route on an existing walk-in; `reads` routes
+ * take a share token too. */
 static void
-session_job(struct http_req *req, const struct fe_door *door, uint32_t op)
+session_job(struct http_req *req, const struct fe_door *door, uint32_t op,
+    int reads)
 {
 	struct instance *inst;
+	int share;
 
 	if (fe_take_request(req) == -1)
 		return;
-	if ((inst = fe_walkin(req)) != NULL)
+	inst = reads ? fe_walkin_read(req, &share) : fe_walkin(req);
+	if (inst != NULL)
 		fe_submit(req, inst, door, op, 0, NULL, 0, NULL, 0, 0);
 }
 
 void
 session_get(struct http_req *req)
 {
-	session_job(req, &door_info, IPC_OP_INFO);
+	session_job(req, &door_info, IPC_OP_INFO, 1);
 }
 
 void
 session_schema(struct http_req *req)
 {
-	session_job(req, &door_json, IPC_OP_SCHEMA);
+	session_job(req, &door_json, IPC_OP_SCHEMA, 1);
 }
 
 void
 session_export_db(struct http_req *req)
 {
-	session_job(req, &door_export_db, IPC_OP_EXPORT_DB);
+	session_job(req, &door_export_db, IPC_OP_EXPORT_DB, 1);
 }
 
 void
 session_export_sql(struct http_req *req)
 {
-	session_job(req, &door_export_sql, IPC_OP_EXPORT_SQL);
+	session_job(req, &door_export_sql, IPC_OP_EXPORT_SQL, 1);
 }
 
 void
 session_fork(struct http_req *req)
 {
-	session_job(req, &door_fork, IPC_OP_EXPORT_DB);
+	session_job(req, &door_fork, IPC_OP_EXPORT_DB, 0);
+}
+
+/*
+ * 200 {"share":"wks_...","expires_at":N}: a read-only token for the
+ * walk-in, expiring with it. Nothing is stored and the executor is not
+ * asked: the token is the whole grant. Only the session token mints one.
+ */
+void
+session_share(struct http_req *req)
+{
+	char tok[TOKEN_STR_MAX];
+	struct instance *inst;
+	struct buf b;
+
+	if (fe_take_request(req) == -1 || (inst = fe_walkin(req)) == NULL)
+		return;
+	token_share_mint(inst->id, inst->expires, tok);
+	buf_init(&b);
+	buf_adds(&b, "{\"share\":");
+	json_add_string(&b, tok, strlen(tok));
+	buf_adds(&b, ",\"expires_at\":");
+	json_add_int64(&b, inst->expires);
+	buf_addc(&b, '}');
+	fe_reply_walkin(req, inst, 0, 200, 200, NULL, b.data, b.len, NULL);
+	buf_free(&b);
 }
 
 static void

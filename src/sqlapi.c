@@ -3,7 +3,9 @@
  *
  * Rate limit -> Content-Type -> JSON -> NUL check -> keyword layer ->
  * args -> token or create checks -> pool. A body that uses neither
- * "args" nor "all_results" gets exactly walkindb's v1 behaviour.
+ * "args" nor "all_results" gets exactly walkindb's v1 behaviour. A share
+ * token's job carries IPC_JOB_READONLY: the executor refuses every write
+ * (sqlexec.h SQLEXEC_READONLY).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +89,7 @@ sqlapi_post(struct http_req *req)
 	uint32_t flags;
 	cJSON *root;
 	char msg[256];
-	int conflict, create = fe_token(req, &conflict) == NULL;
+	int conflict, create = fe_token(req, &conflict) == NULL, share = 0;
 
 	if (fe_take_request(req) == -1)
 		return;
@@ -108,9 +110,11 @@ sqlapi_post(struct http_req *req)
 		http_reply_error(req, 400, msg, NULL, 0);
 	} else if (sqlapi_options(root, &flags, &args, msg, sizeof(msg)) == -1)
 		http_reply_error(req, 400, msg, NULL, 0);
-	else if ((inst = create ? fe_create(req) : fe_walkin(req)) != NULL)
-		fe_submit(req, inst, NULL, IPC_OP_SQL, flags, sql,
-		    (size_t)req->sql_len, args.data, args.len, create);
+	else if ((inst = create ? fe_create(req) : fe_walkin_read(req,
+	    &share)) != NULL)
+		fe_submit(req, inst, NULL, IPC_OP_SQL, flags |
+		    (share ? IPC_JOB_READONLY : 0), sql, (size_t)req->sql_len,
+		    args.data, args.len, create);
 done:
 	buf_free(&args);
 	cJSON_Delete(root);

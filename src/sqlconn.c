@@ -112,6 +112,7 @@ struct sqlconn {
 	int	 in_share;		/* sqlconn_share sets locking_mode */
 	int	 readonly;		/* sqlconn_set_readonly: query_only */
 	int	 memory;		/* sqlconn_open_memory: no file */
+	int	 read_job;		/* sqlconn_set_read_job */
 	char	 denied[SQLCONN_DENIED_MAX];	/* "" = nothing denied */
 };
 
@@ -358,7 +359,7 @@ sqlconn_check_function(struct sqlconn *c, const char *name)
  */
 static const char *const sqlconn_temp_schema[] = {
 	"sqlite_temp_master", "sqlite_temp_schema",
-	"sqlite_master", "sqlite_schema",
+	"sqlite_master", "sqlite_schema",	/* main's too (read-only mode) */
 };
 
 /*
@@ -383,6 +384,47 @@ sqlconn_temp_denied(int action, const char *p1, const char *p3)
 	return 1;
 }
 
+/*
+ * Read-only mode's allowlist, checked before the policy: reads, and
+ * PRAGMAs with no argument or whose argument names an object (a PRAGMA
+ * with a value sets connection state such as foreign_keys or
+ * query_only, which the walk-in's owner would inherit). One write is
+ * let through: UPDATE of the schema table, which SQLite's own nested SQL
+ * prepares the first time a connection uses an eponymous virtual table
+ * (pragma_table_info('t') failed without it); users cannot write that
+ * table (DEFENSIVE), and sqlexec refuses any statement that is not
+ * sqlite3_stmt_readonly.
+ */
+static const char *const sqlconn_ro_pragmas[] = {
+	"table_info", "table_xinfo", "table_list", "index_list", "index_info",
+	"index_xinfo", "foreign_key_list", "foreign_key_check",
+	"integrity_check", "quick_check",
+};
+
+static int
+sqlconn_read_job_allowed(int action, const char *p1, const char *p2)
+{
+	switch (action) {
+	case SQLITE_SELECT:
+	case SQLITE_READ:
+	case SQLITE_FUNCTION:
+	case SQLITE_RECURSIVE:
+		return 1;
+	case SQLITE_PRAGMA:
+		return p2 == NULL || sqlconn_in_list(p1, sqlconn_ro_pragmas,
+		    NELEM(sqlconn_ro_pragmas));
+	case SQLITE_UPDATE:
+		return sqlconn_in_list(p1, sqlconn_temp_schema + 2, 2);
+	}
+	return 0;
+}
+
+void
+sqlconn_set_read_job(struct sqlconn *c, int on)
+{
+	c->read_job = on != 0;
+}
+
 static int
 sqlconn_authorize(void *arg, int action, const char *p1, const char *p2,
     const char *p3, const char *p4)
@@ -391,6 +433,8 @@ sqlconn_authorize(void *arg, int action, const char *p1, const char *p2,
 	enum sqlconn_verdict v = SQLCONN_UNKNOWN;
 
 	(void)p4;
+	if (c->read_job && !sqlconn_read_job_allowed(action, p1, p2))
+		return sqlconn_deny(c, SQLCONN_DENIED_READONLY, NULL);
 	if (sqlconn_temp_denied(action, p1, p3))
 		return sqlconn_deny(c, "TEMP", NULL);
 	if (action >= 0 && (size_t)action < NELEM(sqlconn_policy))
@@ -788,10 +832,14 @@ sqlconn_load_image(sqlite3 *db, const void *image, size_t len)
 	if ((copy = sqlite3_malloc64(len)) == NULL)
 		return -1;
 	memcpy(copy, image, len);
-	/* FREEONCLOSE: SQLite owns the copy, even when this call fails. */
+	/*
+	 * FREEONCLOSE: SQLite owns the copy, even when this call fails.
+	 * Writable but not RESIZEABLE: fts5's 'integrity-check' command
+	 * is an INSERT (dbimage.c runs it in a transaction it rolls back),
+	 * and nothing can grow the copy past the caller's bytes.
+	 */
 	if (sqlite3_deserialize(db, "main", copy, (sqlite3_int64)len,
-	    (sqlite3_int64)len, SQLITE_DESERIALIZE_FREEONCLOSE |
-	    SQLITE_DESERIALIZE_READONLY) != SQLITE_OK)
+	    (sqlite3_int64)len, SQLITE_DESERIALIZE_FREEONCLOSE) != SQLITE_OK)
 		return -1;
 	return 0;
 }

@@ -66,13 +66,12 @@ struct sqlexec_run {
 	struct buf			 err;		/* failure's message */
 };
 
-/* Skip blanks, ';' and SQL comments at the start of a statement. */
-static const char *
-sqlexec_skip_space(const char *p)
+const char *
+sqlexec_skip_space(const char *p, int semicolons)
 {
 	for (;;) {
 		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
-		    *p == '\v' || *p == '\f' || *p == ';')
+		    *p == '\v' || *p == '\f' || (semicolons && *p == ';'))
 			p++;
 		else if (p[0] == '-' && p[1] == '-') {
 			while (*p != '\0' && *p != '\n')
@@ -88,6 +87,22 @@ sqlexec_skip_space(const char *p)
 	}
 }
 
+/* Does the statement text start with one of the n keywords kw? */
+static int
+sqlexec_starts_with(const char *text, const char *const *kw, size_t n)
+{
+	const char *p = sqlexec_skip_space(text, 1);
+	size_t len = 0, i;
+
+	while ((p[len] >= 'a' && p[len] <= 'z') ||
+	    (p[len] >= 'A' && p[len] <= 'Z'))
+		len++;
+	for (i = 0; i < n; i++)
+		if (strlen(kw[i]) == len && strncasecmp(p, kw[i], len) == 0)
+			return 1;
+	return 0;
+}
+
 /* Does the statement text start with a DML keyword? */
 static int
 sqlexec_is_dml(const char *text)
@@ -95,15 +110,30 @@ sqlexec_is_dml(const char *text)
 	static const char *const kw[] = {
 		"INSERT", "REPLACE", "UPDATE", "DELETE", "WITH",
 	};
-	const char *p = sqlexec_skip_space(text);
-	size_t n = 0, i;
 
-	while ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z'))
-		n++;
-	for (i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
-		if (strlen(kw[i]) == n && strncasecmp(p, kw[i], n) == 0)
-			return 1;
-	return 0;
+	return sqlexec_starts_with(text, kw, sizeof(kw) / sizeof(kw[0]));
+}
+
+/*
+ * A share token's job (SQLEXEC_READONLY) runs only statements that
+ * cannot write, and no transaction statement: sqlite3_stmt_readonly is
+ * true for BEGIN, COMMIT and SAVEPOINT, yet a reader's BEGIN would hold
+ * the walk-in's lock and its COMMIT or ROLLBACK would end the owner's
+ * transaction. The authorizer refuses all of these already (read-only
+ * mode); this is the second, independent check.
+ */
+static int
+sqlexec_ro_refused(const char *text, sqlite3_stmt *st)
+{
+	static const char *const kw[] = {
+		"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE",
+		/* stmt_readonly is true for these when there is nothing to do
+		 * (no index to rebuild): refused all the same, every time. */
+		"REINDEX", "ANALYZE", "VACUUM",
+	};
+
+	return !sqlite3_stmt_readonly(st) ||
+	    sqlexec_starts_with(text, kw, sizeof(kw) / sizeof(kw[0]));
 }
 
 /*
@@ -170,6 +200,11 @@ sqlexec_failure(struct sqlconn *c, int rc, int stepping, struct buf *msg)
 static int
 sqlexec_fail(struct sqlexec_run *r, int rc, int stepping)
 {
+	const char *denied = sqlconn_denied(r->c);
+
+	if (denied != NULL && strcmp(denied, SQLCONN_DENIED_READONLY) == 0 &&
+	    (r->job->flags & SQLEXEC_READONLY) && !sqlconn_timed_out(r->c))
+		return sqlexec_error(r, 400, SQLEXEC_READONLY_MSG);
 	return sqlexec_failure(r->c, rc, stepping, &r->err);
 }
 
@@ -362,7 +397,7 @@ sqlexec_past_deadline(struct sqlexec_run *r, int64_t deadline)
 static int
 sqlexec_more(const char *text)
 {
-	return *sqlexec_skip_space(text) != '\0';
+	return *sqlexec_skip_space(text, 1) != '\0';
 }
 
 /*
@@ -411,7 +446,9 @@ sqlexec_one(struct sqlexec_run *r, sqlite3_stmt *st, const char *text,
 
 	if (all && r->index > 0)
 		buf_addc(r->out, ',');
-	if ((status = sqlexec_bind(r, st, tail)) == 200)
+	if ((r->job->flags & SQLEXEC_READONLY) && sqlexec_ro_refused(text, st))
+		status = sqlexec_error(r, 400, SQLEXEC_READONLY_MSG);
+	else if ((status = sqlexec_bind(r, st, tail)) == 200)
 		status = sqlexec_stmt(r, st, text);
 	if (status == 200 && all)
 		sqlexec_entry_end(r, st, t0);
@@ -521,6 +558,7 @@ sqlexec_run_job(struct sqlconn *c, const struct sqlexec_job *job,
 	r.args = &args;
 	r.out = out;
 	buf_init(&r.err);
+	sqlconn_set_read_job(c, job->flags & SQLEXEC_READONLY);
 	if (job->flags & SQLEXEC_ALL_RESULTS)
 		buf_adds(out, "{\"results\":[");
 	/* SQLite would stop at a NUL and silently drop the rest. */
@@ -548,6 +586,7 @@ sqlexec_run_job(struct sqlconn *c, const struct sqlexec_job *job,
 	if (job->flags & SQLEXEC_SCRIPT)
 		sqlite3_limit(r.db, SQLITE_LIMIT_SQL_LENGTH, BOUNDS_SQL_LENGTH);
 done:
+	sqlconn_set_read_job(c, 0);
 	sqlexec_close(&r, status);
 	buf_free(&r.err);
 	return status;

@@ -12,6 +12,12 @@
  * (token_b64_decode: only alphabet characters, the unused low bits of
  * the last one zero), so a token has exactly one accepted spelling.
  *
+ * A share token (the playground's read-only link) is the same 74 bytes
+ * for the same walk-in and expiry, spelled "wks_" and MAC'd over
+ * TOKEN_SHARE_DOMAIN instead: a share token's tag never verifies as a
+ * session token's (and the reverse), so changing the prefix gains
+ * nothing, and only the key holder can make either kind.
+ *
  * Keys: DATA/secrets/keys holds the current key and, after the first
  * rotation, the previous one, as text:
  *
@@ -57,6 +63,7 @@
 #include "clock.h"
 #include "bounds.h"
 #include "ipc.h"
+#include "json.h"
 #include "log.h"
 #include "token.h"
 
@@ -64,6 +71,12 @@
 #define TOKEN_PREFIX_LEN	4
 #define TOKEN_DOMAIN		"walkind/token/v1"
 #define TOKEN_DOMAIN_LEN	(sizeof(TOKEN_DOMAIN) - 1)
+/* Share tokens: the same layout under their own prefix and domain (same
+ * length as TOKEN_DOMAIN, so one message buffer serves both). */
+#define TOKEN_SHARE_PREFIX	"wks_"
+#define TOKEN_SHARE_DOMAIN	"walkind/share/v1"
+_Static_assert(sizeof(TOKEN_SHARE_DOMAIN) == sizeof(TOKEN_DOMAIN) &&
+    sizeof(TOKEN_SHARE_PREFIX) == sizeof(TOKEN_PREFIX), "token kinds' sizes");
 #define TOKEN_VERSION		1
 #define TOKEN_NONCE_BYTES	16
 #define TOKEN_OFF_KID		1
@@ -509,12 +522,22 @@ token_keys_free(void)
 
 /* ---- tokens ---- */
 
-/* msg = TOKEN_DOMAIN followed by the signed part of bin. */
+/* The prefix and MAC domain of a kind of token. */
+struct token_kind {
+	const char	*prefix;	/* TOKEN_PREFIX_LEN characters */
+	const char	*domain;	/* TOKEN_DOMAIN_LEN characters */
+};
+
+static const struct token_kind token_session = { TOKEN_PREFIX, TOKEN_DOMAIN };
+static const struct token_kind token_share = { TOKEN_SHARE_PREFIX,
+    TOKEN_SHARE_DOMAIN };
+
+/* msg = the kind's domain followed by the signed part of bin. */
 static void
-token_msg(const uint8_t bin[TOKEN_BIN_BYTES],
+token_msg(const struct token_kind *kind, const uint8_t bin[TOKEN_BIN_BYTES],
     uint8_t msg[TOKEN_DOMAIN_LEN + TOKEN_SIGNED_BYTES])
 {
-	memcpy(msg, TOKEN_DOMAIN, TOKEN_DOMAIN_LEN);
+	memcpy(msg, kind->domain, TOKEN_DOMAIN_LEN);
 	memcpy(msg + TOKEN_DOMAIN_LEN, bin, TOKEN_SIGNED_BYTES);
 }
 
@@ -530,9 +553,9 @@ token_mac(const struct token_key *k, const uint8_t *msg, size_t len,
 	sodium_memzero(&st, sizeof(st));
 }
 
-void
-token_mint(const uint8_t id[TOKEN_ID_BYTES], int64_t expiry,
-    char out[TOKEN_STR_MAX])
+static void
+token_mint_kind(const struct token_kind *kind, const uint8_t id[TOKEN_ID_BYTES],
+    int64_t expiry, char out[TOKEN_STR_MAX])
 {
 	uint8_t bin[TOKEN_BIN_BYTES];
 	uint8_t msg[TOKEN_DOMAIN_LEN + TOKEN_SIGNED_BYTES];
@@ -547,12 +570,26 @@ token_mint(const uint8_t id[TOKEN_ID_BYTES], int64_t expiry,
 	for (i = 0; i < 8; i++)
 		bin[TOKEN_OFF_EXPIRY + i] = (uint8_t)(e >> (56 - 8 * i));
 	randombytes_buf(bin + TOKEN_OFF_NONCE, TOKEN_NONCE_BYTES);
-	token_msg(bin, msg);
+	token_msg(kind, bin, msg);
 	token_mac(&keyring->cur, msg, sizeof(msg), bin + TOKEN_SIGNED_BYTES);
-	memcpy(out, TOKEN_PREFIX, TOKEN_PREFIX_LEN);
+	memcpy(out, kind->prefix, TOKEN_PREFIX_LEN);
 	sodium_bin2base64(out + TOKEN_PREFIX_LEN, TOKEN_STR_MAX -
 	    TOKEN_PREFIX_LEN, bin, sizeof(bin),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+void
+token_mint(const uint8_t id[TOKEN_ID_BYTES], int64_t expiry,
+    char out[TOKEN_STR_MAX])
+{
+	token_mint_kind(&token_session, id, expiry, out);
+}
+
+void
+token_share_mint(const uint8_t id[TOKEN_ID_BYTES], int64_t expiry,
+    char out[TOKEN_STR_MAX])
+{
+	token_mint_kind(&token_share, id, expiry, out);
 }
 
 static const struct token_key *
@@ -565,23 +602,6 @@ token_key_by_kid(uint8_t kid)
 	if (keyring->have_prev && keyring->prev.kid == kid)
 		return &keyring->prev;
 	return NULL;
-}
-
-/* Value of a base64url character, or -1. */
-static int
-token_b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
 }
 
 /*
@@ -599,7 +619,7 @@ token_b64_decode(const char *s, uint8_t bin[TOKEN_BIN_BYTES])
 	int v, bits = 0;
 
 	for (i = 0; i < TOKEN_B64_LEN; i++) {
-		if ((v = token_b64_value((unsigned char)s[i])) < 0)
+		if ((v = json_base64_digit((unsigned char)s[i], 1)) < 0)
 			return -1;
 		acc = (acc << 6) | (uint32_t)v;
 		bits += 6;
@@ -612,9 +632,9 @@ token_b64_decode(const char *s, uint8_t bin[TOKEN_BIN_BYTES])
 	return n == TOKEN_BIN_BYTES && acc == 0 ? 0 : -1;
 }
 
-int
-token_verify(const char *s, size_t len, int64_t now,
-    uint8_t id[TOKEN_ID_BYTES], int64_t *expiry)
+static int
+token_verify_kind(const struct token_kind *kind, const char *s, size_t len,
+    int64_t now, uint8_t id[TOKEN_ID_BYTES], int64_t *expiry)
 {
 	uint8_t bin[TOKEN_BIN_BYTES];
 	uint8_t msg[TOKEN_DOMAIN_LEN + TOKEN_SIGNED_BYTES];
@@ -623,14 +643,14 @@ token_verify(const char *s, size_t len, int64_t now,
 	uint64_t e = 0;
 	int i, ok;
 
-	if (len != TOKEN_STR_LEN || memcmp(s, TOKEN_PREFIX,
+	if (len != TOKEN_STR_LEN || memcmp(s, kind->prefix,
 	    TOKEN_PREFIX_LEN) != 0 ||
 	    token_b64_decode(s + TOKEN_PREFIX_LEN, bin) == -1)
 		return -1;
 	if (bin[0] != TOKEN_VERSION ||
 	    (k = token_key_by_kid(bin[TOKEN_OFF_KID])) == NULL)
 		return -1;
-	token_msg(bin, msg);
+	token_msg(kind, bin, msg);
 	token_mac(k, msg, sizeof(msg), tag);
 	ok = crypto_verify_32(tag, bin + TOKEN_SIGNED_BYTES) == 0;
 	sodium_memzero(tag, sizeof(tag));
@@ -643,6 +663,20 @@ token_verify(const char *s, size_t len, int64_t now,
 	memcpy(id, bin + TOKEN_OFF_ID, TOKEN_ID_BYTES);
 	*expiry = (int64_t)e;
 	return 0;
+}
+
+int
+token_verify(const char *s, size_t len, int64_t now,
+    uint8_t id[TOKEN_ID_BYTES], int64_t *expiry)
+{
+	return token_verify_kind(&token_session, s, len, now, id, expiry);
+}
+
+int
+token_share_verify(const char *s, size_t len, int64_t now,
+    uint8_t id[TOKEN_ID_BYTES], int64_t *expiry)
+{
+	return token_verify_kind(&token_share, s, len, now, id, expiry);
 }
 
 /* ---- instance ids ---- */

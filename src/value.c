@@ -126,22 +126,6 @@ value_number(const cJSON *j, struct value *v, const char **why)
 	return -1;
 }
 
-static int
-value_b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /*
  * Strict standard base64 of s[0..n) into out (reset first): the padding
  * is all or nothing, the unused low bits of the last character are zero.
@@ -163,7 +147,7 @@ value_b64(const char *s, size_t n, struct buf *out)
 	buf_reset(out);
 	buf_reserve(out, n / 4 * 3 + 3);
 	for (i = 0; i < n; i++) {
-		if ((c = value_b64val(p[i])) < 0)
+		if ((c = json_base64_digit(p[i], 0)) < 0)
 			return -1;
 		acc = acc << 6 | (uint32_t)c;
 		if ((bits += 6) >= 8) {

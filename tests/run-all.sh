@@ -3,7 +3,7 @@
 # closing line "N passed, N failed" summing all suites. Each suite ends
 # with its own line "<suite>: N passed, M failed".
 BUILD=${1:-build}
-SUITES="unit jail blackbox sandbox hostile libsql mcp deploy hardening fuzz soak faults leak"
+SUITES="unit jail blackbox sandbox hostile libsql mcp deploy hardening fuzz soak faults leak browser"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 rc=0
@@ -23,6 +23,8 @@ python3 tests/soak/soak.py "$BUILD/walkind" --seconds "${SOAK_CHECK_SECONDS:-20}
     tee -a "$log" || rc=1
 python3 tests/faults/run.py "$BUILD/walkind" 2>&1 | tee -a "$log" || rc=1
 python3 tests/soak/leak.py "$BUILD/walkind" 2>&1 | tee -a "$log" || rc=1
+python3 tests/browser/run.py "$BUILD/walkind" "$BUILD/screenshots" 2>&1 |
+    tee -a "$log" || rc=1
 # tee hides the exit codes: a suite failed if its summary says so or is missing.
 for s in $SUITES; do
 	grep -q "^$s: [0-9]* passed, 0 failed" "$log" || rc=1

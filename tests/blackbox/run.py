@@ -144,5 +144,6 @@ if __name__ == "__main__":
 	import test_ops  # noqa: F401
 	import test_hrana  # noqa: F401
 	import test_mcp  # noqa: F401
+	import test_share  # noqa: F401
 	import test_burst  # noqa: F401
 	sys.exit(main(sys.argv))

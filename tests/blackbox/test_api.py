@@ -54,7 +54,7 @@ ROUTES = [
 	# method, path, status, error, Allow must contain
 	("GET", "/nope", 404, "not found", None),
 	("POST", "/sqlx", 404, "not found", None),
-	("GET", "/", 404, "not found", None),
+	("POST", "/", 405, "method not allowed", ("GET", "HEAD", "OPTIONS")),	# the playground
 	("GET", "/sql", 405, "method not allowed", ("POST", "OPTIONS")),
 	("DELETE", "/sql", 405, "method not allowed", ("POST", "OPTIONS")),
 	("PUT", "/sql", 405, "method not allowed", ("POST", "OPTIONS")),

@@ -137,7 +137,9 @@ def absolute_form_target(d):
 		c.send(raw_request("GET", "HTTPS://walkin.example:8443/healthz?x=1", H))
 		eq(expect_ok(c.response("GET HTTPS://.../healthz?x=1"))["status"], "ok", "status")
 		c.send(raw_request("GET", "http://walkin.example?x=1", H))
-		expect_error(c.response("GET http://walkin.example?x=1 (path /)"), 404, "not found")
+		r = c.response("GET http://walkin.example?x=1 (path /, the playground)")
+		expect_status(r, 200)
+		check(r.body.startswith(b"<!doctype html>"), "the playground's page")
 		c.send(raw_request("GET", "http://walkin.example/nope", H))
 		expect_error(c.response("GET http://walkin.example/nope"), 404, "not found")
 	finally:

@@ -391,6 +391,9 @@ def pipelined_request_gets_its_own_deadline(d):
 		b.start()
 		a.join()
 		b.join()
+		if res["a"].status == 408:	# the machine slowed down a lot
+			n = int(n * 0.6)	# (a fresh-clone CI run under load)
+			continue
 		eq(expect_ok(res["a"])["rows"], [[n]], "first request")
 		own = end["b"] - end["a"]	# the second's own run time
 		if res["b"].status == 408:

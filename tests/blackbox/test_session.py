@@ -474,6 +474,22 @@ def corrupt_page_refused(d):
 
 
 @hostile.case
+def unsound_virtual_tables_refused(d):
+	"""integrity_check does not look inside virtual tables: a constructor
+	that fails and an fts5 index that disagrees with its content are
+	refused at import, not left to answer 500 at every use."""
+	e = refused(d, db_bytes(["CREATE VIRTUAL TABLE f USING fts5(a)",
+				 "UPDATE f_config SET v = 99 WHERE k = 'version'"]))
+	check(e.startswith("invalid database: virtual table f unreadable: "),
+	      f"message {e!r}")
+	e = refused(d, db_bytes(["CREATE VIRTUAL TABLE f USING fts5(a)",
+				 "INSERT INTO f VALUES('alpha')",
+				 "UPDATE f_content SET c0 = 'beta'"]))
+	eq(e, "invalid database: virtual table f unreadable: database disk "
+	   "image is malformed", "fts5 index against content")
+
+
+@hostile.case
 def sound_file_after_hostile_ones_still_imports(d):
 	tok = created(new_session(d, db_bytes(["CREATE TABLE ok(x)",
 						  "INSERT INTO ok VALUES(42)"]),

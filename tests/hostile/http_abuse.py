@@ -87,7 +87,9 @@ RAW = [
 	("URL dot segments", get("/../healthz"), 404, "not found", OPEN),
 	("URL dot segments to the keys", get("/../../secrets/keys"), 404, "not found", OPEN),
 	("URL absolute form", get("http://127.0.0.1/healthz"), 200, None, OPEN),
-	("URL absolute form, no path", get("http://127.0.0.1"), 404, "not found", OPEN),
+	# routed as "/", the playground's page, which only GETs
+	("URL absolute form, no path", get("http://127.0.0.1", method="DELETE"), 405,
+	 "method not allowed", OPEN),
 	("URL absolute form, ftp", get("ftp://127.0.0.1/healthz"), 404, "not found", OPEN),
 	("URL absolute form, no host", get("http:///healthz"), *BAD, CLOSE),
 	("URL absolute form, userinfo", get("http://a@127.0.0.1/healthz"), *BAD, CLOSE),

@@ -10,7 +10,8 @@ keeps its pid, and another walk-in's executor keeps its pid and its data.
 
 import threading
 
-from harness import check, eq, expect_ok
+import harness
+from harness import check, eq, expect_error, expect_ok
 from hostile import IS, HGroup, canary_token, canary_uid, expect_outcome
 
 g = HGroup("mem", ["--max-memory", "64M", "--query-timeout-ms", "10000"])
@@ -66,7 +67,16 @@ def bomb_case(sql, status, err):
 		neighbour = d.executors(canary_uid(d))
 		tok, uid, _ = d.create("SELECT 1")
 		r = d.sql(sql, token=tok, timeout=30)
-		expect_outcome(r, status, err)
+		if (r.status == 408 and "group_concat" in sql and
+		    harness.sanitizer_build(harness.BINARY)):
+			# ASan build only: near LENGTH, SQLite grows the string a
+			# row at a time, and each ~900 KB realloc goes through
+			# ASan's quarantine, which unmaps as it recycles (seen
+			# with gdb): the deadline ends it. The plain build
+			# answers 400 in 0.4 s and is held to that.
+			expect_error(r, 408, "query timeout")
+		else:
+			expect_outcome(r, status, err)
 		eq(d.proc.pid, front, "front end pid")
 		check(d.proc.poll() is None, "front end exited")
 		eq(expect_ok(d.sql("SELECT v FROM canary", token=canary_token(d)))["rows"], [["alive"]],

@@ -179,7 +179,8 @@ BIG_Q = "SELECT count(*), sum(x), sum(b = zeroblob(100)) FROM big"
 # of many seconds inside the same statement: the kill lands in it.
 CRAWL = ("(WITH RECURSIVE c(y) AS (SELECT 1 UNION ALL SELECT y+1 FROM c LIMIT 100000000) "
 	 "SELECT randomblob(100) FROM c WHERE y = 100000000)")
-SLOW_UPDATE = f"UPDATE big SET x = -x, b = CASE WHEN x = {N} THEN {CRAWL} ELSE randomblob(100) END"
+# abs(): in the open-transaction cases x was negated by FAST_UPDATE
+SLOW_UPDATE = f"UPDATE big SET x = -x, b = CASE WHEN abs(x) = {N} THEN {CRAWL} ELSE randomblob(100) END"
 FAST_UPDATE = "UPDATE big SET x = -x, b = randomblob(100)"
 
 

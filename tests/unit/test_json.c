@@ -357,6 +357,28 @@ test_error(void)
 	CHECK_STR(buf_cstr(&tb), "{\"error\":\"bad " R "\"}");
 }
 
+/* Exactly the 64 digits of each alphabet; nothing else, no high byte. */
+static void
+test_base64_digit(void)
+{
+	static const char std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	int c, k, nstd = 0, nurl = 0;
+
+	for (k = 0; k < 64; k++) {
+		CHECK_INT(json_base64_digit((unsigned char)std[k], 0), k);
+		CHECK_INT(json_base64_digit((unsigned char)url[k], 1), k);
+	}
+	for (c = 0; c < 256; c++) {
+		nstd += json_base64_digit((unsigned char)c, 0) >= 0;
+		nurl += json_base64_digit((unsigned char)c, 1) >= 0;
+	}
+	CHECK_INT(nstd, 64);
+	CHECK_INT(nurl, 64);
+	CHECK_INT(json_base64_digit('=', 0), -1);
+	CHECK_INT(json_base64_digit(0xdf, 1), -1);
+}
+
 static void
 test_done(void)
 {
@@ -365,4 +387,5 @@ test_done(void)
 
 UNIT_MAIN(test_string_plain, test_string_escapes, test_string_utf8_valid,
     test_string_utf8_invalid, test_string_random, test_string_long,
-    test_int64, test_double, test_base64, test_error, test_done)
+    test_int64, test_double, test_base64, test_base64_digit, test_error,
+    test_done)

@@ -543,6 +543,36 @@ test_uuid(void)
 	CHECK_INT(token_id_parse("../../etc/passwd", got), -1);
 }
 
+/* A share token verifies only as one; neither kind passes as the other,
+ * not even with the prefix swapped (the MAC domain differs). */
+static void
+test_share_kind(void)
+{
+	uint8_t id[TOKEN_ID_BYTES], got[TOKEN_ID_BYTES];
+	char sess[TOKEN_STR_MAX], share[TOKEN_STR_MAX];
+	int64_t exp = 0;
+
+	CHECK_INT(load(new_dir(), NOW), 0);
+	token_new_id(id);
+	token_mint(id, NOW + 600, sess);
+	token_share_mint(id, NOW + 600, share);
+	CHECK_INT(strlen(share), STR_LEN);
+	CHECK(strncmp(share, "wks_", 4) == 0);
+	CHECK_INT(token_share_verify(share, strlen(share), NOW, got, &exp), 0);
+	CHECK(memcmp(id, got, sizeof(id)) == 0);
+	CHECK_INT(exp, NOW + 600);
+	CHECK_INT(token_verify(share, strlen(share), NOW, got, &exp), -1);
+	CHECK_INT(token_share_verify(sess, strlen(sess), NOW, got, &exp), -1);
+	memcpy(share, "wkn_", 4);
+	CHECK_INT(token_verify(share, strlen(share), NOW, got, &exp), -1);
+	memcpy(sess, "wks_", 4);
+	CHECK_INT(token_share_verify(sess, strlen(sess), NOW, got, &exp), -1);
+	token_share_mint(id, NOW + 600, share);
+	CHECK_INT(token_share_verify(share, strlen(share), NOW + 600, got,
+	    &exp), -1);		/* expires with the walk-in */
+	token_keys_free();
+}
+
 static void
 test_setup(void)
 {
@@ -558,6 +588,6 @@ test_cleanup(void)
 	CHECK(access(tmproot, F_OK) == -1);
 }
 
-UNIT_MAIN(test_setup, test_round_trip, test_tamper_bytes, test_tamper_string,
+UNIT_MAIN(test_setup, test_round_trip, test_share_kind, test_tamper_bytes, test_tamper_string,
     test_expiry, test_forged_fields, test_rotation, test_kid_wraps,
     test_key_file, test_corrupt, test_uuid, test_cleanup)
