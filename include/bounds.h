@@ -24,11 +24,15 @@
 #define BOUNDS_DEF_MAX_MEMORY		(128L * 1024 * 1024) /* per executor */
 #define BOUNDS_DEF_THREADS		0	/* SQLite sorter threads */
 /* Executors the spawner keeps forked and jailed for creates (--warm):
- * a create then skips fork and the jail's set-up (issue 14). Off by
- * default until tests/blackbox test_lifecycle's mass_expiry_in_one_sweep
- * passes with it on (it leaves 1 of 1200 walk-ins with --warm 2); 2
- * would cover a create while the spawner replaces the last one taken. */
-#define BOUNDS_DEF_WARM			0
+ * a create then skips fork and the jail's set-up (issue 14). 4: a burst
+ * of up to 4 creates at once (a page or an agent opening a few walk-ins)
+ * finds them all ready, and one taken is replaced within a jail's
+ * set-up time, about a millisecond; each idle one costs about 300 KiB
+ * PSS and one descriptor in the spawner. Past 4, creates fork as with
+ * 0 (never waiting for a warm one): more would cost memory without
+ * serving a steady rate any faster, since each create still pays one
+ * fork in the spawner either way (docs/PERFORMANCE.md). */
+#define BOUNDS_DEF_WARM			4
 #define BOUNDS_DEF_USER		"walkind" /* dedicated account; root is dropped */
 
 /* ---- SQLite per-connection limits (sqlite3_limit), see SECURITY.md ---- */

@@ -14,15 +14,17 @@
  * any risk of hitting a recycled pid.
  *
  * Warm executors (--warm N) are forked and jailed ahead of need, each in
- * a spare directory of its own, DATA/instances/.warm/<n>, which
- * registry_load never reads (neither a bucket nor a uuid) and which is
- * emptied at every start and exit. A create claims one: its spare
- * directory is renamed to the walk-in's (Landlock's rule holds the
- * directory's inode, so the jail follows it: tests/sandbox), the meta
- * written, and the executor told its new path (IPC_CLAIM) before its
- * socket goes to the front end; only then does it open db.sqlite. A
- * fresh one replaces it after the reply. The jail is the same as any
- * executor's, set up by the same code; only the wait comes between.
+ * a spare directory of its own, DATA/warm/<n>: beside instances/, not in
+ * it, so nothing that lists or counts walk-ins (registry_load, the
+ * sweeper, an operator's ls) ever sees one; DATA/warm is emptied at every
+ * start and exit. A create claims one (warm_claim): its spare directory
+ * is renamed into the walk-in's bucket (Landlock's rule holds the
+ * directory's inode, so the jail follows it: tests/sandbox test_jail),
+ * the meta written, and the executor told its new path (IPC_CLAIM)
+ * before its socket goes to the front end; only then does it open
+ * db.sqlite. A fresh one replaces it after the reply. The jail is the
+ * same as any executor's, set up by the same code; only the wait comes
+ * between.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -74,22 +76,29 @@ instance_dir(const uint8_t id[TOKEN_ID_BYTES], int64_t expires, char *out,
 		    bucket, idstr);
 }
 
-/* A new instance directory, and its bucket if this is the second's
- * first walk-in (one mkdir in the usual case). */
+/* The bucket directory of instance directory `dir`, if missing. */
 static int
-make_instance_dir(const char *dir)
+make_bucket(const char *dir)
 {
 	char bucket[4200], *slash;
 
-	if (mkdir(dir, 0700) == 0)
-		return 0;
-	if (errno != ENOENT)
-		return -1;
 	snprintf(bucket, sizeof(bucket), "%s", dir);
 	if ((slash = strrchr(bucket, '/')) == NULL)
 		return -1;
 	*slash = '\0';
 	if (mkdir(bucket, 0700) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* A new instance directory, and its bucket if this is the second's
+ * first walk-in (one mkdir in the usual case). */
+static int
+make_instance_dir(const char *dir)
+{
+	if (mkdir(dir, 0700) == 0)
+		return 0;
+	if (errno != ENOENT || make_bucket(dir) == -1)
 		return -1;
 	return mkdir(dir, 0700);
 }
@@ -378,28 +387,29 @@ is_dir(const char *path)
 
 /* ---- warm executors (file comment) ---- */
 
-/* DATA/instances/.warm: --data-dir (config.h) and 16 bytes. */
+/* DATA/warm: --data-dir (config.h) and a few bytes. */
 #define SP_WARM_ROOT	4120
 
 struct warm {
 	pid_t	pid;
 	int	sock;		/* the front end's end, until claimed */
+	int	jailed;		/* its empty IPC_CLAIM was read */
 	char	dir[4200];	/* its spare directory */
 };
 
 static struct warm	*sp_warm;	/* --warm of them */
-static int		 sp_nwarm;	/* ready, sp_warm[0..sp_nwarm) */
+static int		 sp_nwarm;	/* forked, sp_warm[0..sp_nwarm) */
 static unsigned		 sp_warm_seq;
 static int		 sp_warm_off;	/* the kernel cannot move them */
 
 static void
 warm_root(char *out, size_t len)
 {
-	snprintf(out, len, "%s/instances/.warm", sp_cfg->data_dir);
+	snprintf(out, len, "%s/warm", sp_cfg->data_dir);
 }
 
-/* Remove every spare directory (each empty: a warm executor opens
- * nothing before its claim). */
+/* Remove every spare directory (a warm executor opens nothing before
+ * its claim; one an earlier run left may hold anything flat). */
 static void
 warm_clean(void)
 {
@@ -411,11 +421,10 @@ warm_clean(void)
 	if ((d = opendir(root)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
+		if (is_dot(de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
-		if (remove_tree(path) == -1)
+		if (remove_tree(path) == -1 && unlink(path) == -1)
 			log_warn("remove spare directory %s", de->d_name);
 	}
 	closedir(d);
@@ -432,9 +441,9 @@ warm_fill(void)
 	warm_root(root, sizeof(root));
 	while (!sp_warm_off && sp_nwarm < sp_cfg->warm) {
 		w = &sp_warm[sp_nwarm];
+		w->jailed = 0;
 		snprintf(w->dir, sizeof(w->dir), "%s/%u", root, ++sp_warm_seq);
-		if ((mkdir(root, 0700) == -1 && errno != EEXIST) ||
-		    mkdir(w->dir, 0700) == -1) {
+		if (mkdir(w->dir, 0700) == -1) {	/* DATA/warm: main.c */
 			log_warn("spare directory");
 			return;
 		}
@@ -456,79 +465,158 @@ warm_close(void)
 		close(sp_warm[--sp_nwarm].sock);
 }
 
-/* Wait until w is jailed (its empty IPC_CLAIM): at once, unless it was
- * forked a moment ago. */
+/* Take sp_warm[i] out of the set (the last one fills its slot). */
+static struct warm
+warm_take(int i)
+{
+	struct warm w = sp_warm[i];
+
+	sp_warm[i] = sp_warm[--sp_nwarm];
+	return w;
+}
+
+/* A warm executor that cannot be claimed: killed, its spare removed. */
+static void
+warm_drop(struct warm *w)
+{
+	kill(w->pid, SIGKILL);
+	close(w->sock);
+	remove_tree(w->dir);
+}
+
+/*
+ * 1 if w is jailed (its empty IPC_CLAIM has arrived: the spawner moves
+ * the spare directory only then, or the jail's rule could name the
+ * wrong place), 0 if it is still setting up (never waited for: a create
+ * does not queue behind a jail being built), -1 if it died.
+ */
 static int
-warm_ready(struct warm *w)
+warm_jailed(struct warm *w)
 {
 	struct ipc_hdr h;
+	struct iovec iov = { &h, sizeof(h) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct buf b;
-	int rc = 0;
+	ssize_t n;
+	int rc;
 
+	if (w->jailed)
+		return 1;
+	n = recvmsg(w->sock, &msg, MSG_PEEK | MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n >= 0 && (size_t)n < sizeof(h))
+		return n == 0 ? -1 : 0;	/* EOF, or a header half sent */
 	buf_init(&b);
-	if (ipc_recv_frame(w->sock, &h, &b, 0) == -1 ||
-	    h.type != IPC_CLAIM) {
-		errno = EIO;
-		rc = -1;
-	}
+	rc = n == -1 || ipc_recv_frame(w->sock, &h, &b, 0) == -1 ||
+	    h.type != IPC_CLAIM ? -1 : 1;
 	buf_free(&b);
+	w->jailed = rc == 1;
 	return rc;
+}
+
+/* A jailed warm executor taken out of the set into *out, dropping dead
+ * ones on the way; -1 if none is ready. */
+static int
+warm_pick(struct warm *out)
+{
+	int i = 0, rc;
+
+	while (i < sp_nwarm) {
+		if ((rc = warm_jailed(&sp_warm[i])) == 1) {
+			*out = warm_take(i);
+			return 0;
+		}
+		if (rc == -1) {
+			*out = warm_take(i);
+			log_warnx("warm executor %d died unclaimed", (int)out->pid);
+			warm_drop(out);
+		} else
+			i++;
+	}
+	return -1;
 }
 
 /* Rename spare to dir, making dir's bucket if it is not there yet. */
 static int
 warm_move(const char *spare, const char *dir)
 {
-	char bucket[4200], *slash;
-
 	if (rename(spare, dir) == 0)
 		return 0;
-	if (errno != ENOENT)
-		return -1;
-	snprintf(bucket, sizeof(bucket), "%s", dir);
-	if ((slash = strrchr(bucket, '/')) == NULL)
-		return -1;
-	*slash = '\0';
-	if (mkdir(bucket, 0700) == -1 && errno != EEXIST)
+	if (errno != ENOENT || make_bucket(dir) == -1)
 		return -1;
 	return rename(spare, dir);
 }
 
 /*
  * The create m takes a warm executor: 0 with its pid and socket, or -1
- * when none is ready or the claim failed (that one is killed, its
- * directory removed, and the caller forks one as without --warm).
+ * when none is ready or the claim failed (that one is dropped, and the
+ * caller forks one as without --warm).
  */
 static int
 warm_claim(const struct spawn_msg *m, const char *dir, pid_t *pid,
     int *sock)
 {
-	struct warm *w;
+	struct warm w;
 
-	if (sp_nwarm == 0)
+	if (warm_pick(&w) == -1)
 		return -1;
-	w = &sp_warm[--sp_nwarm];
-	if (warm_ready(w) == -1 || warm_move(w->dir, dir) == -1 ||
-	    write_meta(dir, m) == -1 ||
-	    ipc_send_frame(w->sock, IPC_CLAIM, 0, 0, dir,
+	if (warm_move(w.dir, dir) == -1 || write_meta(dir, m) == -1 ||
+	    ipc_send_frame(w.sock, IPC_CLAIM, 0, 0, dir,
 	    (uint32_t)strlen(dir)) == -1) {
-		if (errno == EXDEV) {	/* Landlock ABI 1: no reparenting */
-			log_warnx("warm executors off: this kernel's Landlock "
-			    "cannot move a directory");
+		if (errno == EXDEV) {	/* Landlock ABI 1, or instances/ on
+					 * another file system than DATA/warm */
+			log_warnx("warm executors off: a spare directory "
+			    "cannot be moved into instances/ (Landlock ABI 1, "
+			    "or instances/ is another file system)");
 			sp_warm_off = 1;
 			warm_close();
 			warm_clean();
 		} else
 			log_warn("claim warm executor");
-		kill(w->pid, SIGKILL);
-		close(w->sock);
-		remove_tree(w->dir);
+		warm_drop(&w);
 		remove_tree(dir);
 		return -1;
 	}
-	*pid = w->pid;
-	*sock = w->sock;
+	*pid = w.pid;
+	*sock = w.sock;
 	return 0;
+}
+
+/* A fresh executor for the existing walk-in directory dir. */
+static pid_t
+spawn_cold(const char *dir, int *sock)
+{
+	pid_t pid;
+
+	if ((pid = fork_executor(dir, 0, sock)) == -1)
+		log_warn("fork executor");
+	return pid;
+}
+
+/*
+ * A create: a warm executor if one is ready (no fork, no jail set-up on
+ * the request's path), else a new directory and a fresh executor. The
+ * warm path is warm_claim alone, and every warm executor is forked with
+ * the defaults: a create that needs something else (a per-walk-in spec,
+ * walkin_spec.h) must skip warm_claim here or pass the spec in its claim.
+ */
+static pid_t
+spawn_create(const struct spawn_msg *m, const char *dir, int *sock)
+{
+	pid_t pid;
+	int e;
+
+	if (warm_claim(m, dir, &pid, sock) == 0)
+		return pid;
+	if (make_instance_dir(dir) == -1 || write_meta(dir, m) == -1) {
+		e = errno ? errno : EIO;
+		log_warn("create instance");
+		remove_tree(dir);
+		errno = e;
+		return -1;
+	}
+	return spawn_cold(dir, sock);
 }
 
 static void
@@ -536,30 +624,27 @@ handle_spawn(struct spawn_msg *m)
 {
 	char dir[4200];
 	int fds[2] = { -1, -1 };
-	pid_t pid = -1;
+	pid_t pid;
 
 	instance_dir(m->id, m->expires, dir, sizeof(dir));
 	m->type = SPAWN_REPLY;
 	m->err = 0;
-	if ((m->flags & SPAWN_F_CREATE) &&
-	    warm_claim(m, dir, &pid, &fds[0]) == 0)
-		;			/* a warm one: no fork, no jail set-up */
-	else if ((m->flags & SPAWN_F_CREATE) && (make_instance_dir(dir) == -1 ||
-	    write_meta(dir, m) == -1)) {
-		m->err = errno ? errno : EIO;
-		log_warn("create instance");
-		remove_tree(dir);
-	} else if (!(m->flags & SPAWN_F_CREATE) && !is_dir(dir)) {
-		m->err = ENOENT;	/* only a token left: the front end 404s */
-	} else if ((pid = fork_executor(dir, 0, &fds[0])) == -1) {
-		m->err = errno;
-		log_warn("fork executor");
+	errno = 0;
+	if (m->flags & SPAWN_F_CREATE)
+		pid = spawn_create(m, dir, &fds[0]);
+	else if (is_dir(dir))
+		pid = spawn_cold(dir, &fds[0]);
+	else {
+		pid = -1;
+		errno = ENOENT;	/* only a token left: the front end 404s */
 	}
-	if (m->err == 0 && (fds[1] = pidfd_open(pid, 0)) == -1) {
+	if (pid == -1)
+		m->err = errno ? errno : EIO;
+	else if ((fds[1] = pidfd_open(pid, 0)) == -1) {
 		m->err = errno;
 		log_warn("pidfd_open");
 		kill(pid, SIGKILL);
-	} else if (m->err == 0)
+	} else
 		m->pid = (int32_t)pid;
 	if (ipc_send_msg(sp_fd, m, fds, m->err ? 0 : 2) == -1)
 		fatal("spawner: reply");

@@ -178,6 +178,9 @@ def open_transaction_keeps_its_executor(d):
 
 WARM = 2
 warm = Group("warm", ["--warm", str(WARM), "--idle-timeout-ms", "60000"])
+DEF_WARM = 4		# include/bounds.h BOUNDS_DEF_WARM
+warm_default = Group("warm-default", ["--idle-timeout-ms", "60000"])
+warm_off = Group("warm-off", ["--warm", "0", "--idle-timeout-ms", "60000"])
 
 
 def exec_pids(d):
@@ -195,7 +198,7 @@ def exec_pids(d):
 
 def spares(d):
 	try:
-		return set(os.listdir(d.path("instances", ".warm")))
+		return set(os.listdir(d.path("warm")))
 	except OSError:
 		return set()
 
@@ -231,6 +234,10 @@ def warm_executor_used_then_replaced(d):
 	      f"warm executors before {before}, after {after}, used {used}")
 	eq(len(spares(d)), WARM, f"spare directories after {spares(d)}")
 	eq(d.get("/healthz").json()["live_instances"], hz + 1, "live walk-ins")
+	# DATA/instances holds walk-ins only: one bucket, one walk-in in it
+	buckets = os.listdir(d.path("instances"))
+	check(len(buckets) == 1 and os.listdir(d.path("instances", buckets[0])) == [uid],
+	      f"DATA/instances: {[(b, os.listdir(d.path('instances', b))) for b in buckets]}")
 	eq(expect_ok(d.sql("SELECT x FROM t", token=tok))["rows"], [[4]], "its rows")
 	# Its database is in the walk-in's directory, written through the jail
 	# that was set up on the spare one.
@@ -260,7 +267,7 @@ def spares_cleaned_at_restart(d):
 	are removed at start, and the new warm executors get fresh ones."""
 	d.kill_hard()
 	d.proc = None
-	stale = d.path("instances", ".warm", "stale-999")
+	stale = d.path("warm", "stale-999")
 	os.makedirs(stale, exist_ok=True)
 	with open(os.path.join(stale, "db.sqlite"), "w") as f:
 		f.write("left over")
@@ -269,3 +276,37 @@ def spares_cleaned_at_restart(d):
 	check(not os.path.exists(stale), f"{stale} still there after a restart")
 	eq(len(spares(d)), WARM, f"spare directories after restart {spares(d)}")
 	check(all(s not in d.instance_ids() for s in spares(d)), "a spare counted as a walk-in")
+
+
+@warm.case
+def spares_and_warm_executors_gone_at_stop(d):
+	"""A clean stop: the warm executors exit with the daemon and DATA/warm
+	is left empty; the walk-ins' directories stay."""
+	w = warm_pids(d)
+	tok, uid, _ = d.create("CREATE TABLE t(x)")
+	d.stop()
+	check(wait_until(lambda: not any(os.path.exists(f"/proc/{p}") for p in w), 3.0),
+	      f"warm executors {w} outlived the daemon")
+	check(wait_until(lambda: not spares(d), 3.0), f"DATA/warm after a clean stop: {spares(d)}")
+	check(os.path.isdir(d.inst(uid)), "the walk-in's directory after a stop")
+
+
+@warm_default.case
+def warm_on_by_default(d):
+	"""Without --warm, BOUNDS_DEF_WARM executors wait, and a create is
+	served by one of them."""
+	before = warm_pids(d, DEF_WARM)
+	tok, uid, _ = d.create("SELECT 1")
+	check(set(d.executors(uid)) <= before, f"create not served by a warm executor {before}")
+
+
+@warm_off.case
+def warm_zero_forks_none(d):
+	"""--warm 0: no executor before the first create, no spare directory,
+	and a create forks its own."""
+	time.sleep(0.3)
+	eq(exec_pids(d), set(), "executors with --warm 0 and no walk-in")
+	eq(spares(d), set(), "spare directories with --warm 0")
+	tok, uid, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(1)")
+	eq(expect_ok(d.sql("SELECT x FROM t", token=tok))["rows"], [[1]], "rows")
+	eq(len(exec_pids(d)), 1, "executors after one create")
