@@ -27,7 +27,7 @@
  * a create then skips fork and the jail's set-up (issue 14). 4: a burst
  * of up to 4 creates at once (a page or an agent opening a few walk-ins)
  * finds them all ready, and one taken is replaced within a jail's
- * set-up time, about a millisecond; each idle one costs about 300 KiB
+ * set-up time, about a millisecond; each idle one costs about 500 KiB
  * PSS and one descriptor in the spawner. Past 4, creates fork as with
  * 0 (never waiting for a warm one): more would cost memory without
  * serving a steady rate any faster, since each create still pays one
@@ -199,7 +199,8 @@
  * front end (2 descriptors: socket and pidfd). */
 #define BOUNDS_MAX_POOL_SIZE	10000
 /* --warm: each is an idle process (a fork of the small spawner, about
- * 300 KiB PSS) and a socket in the spawner, not counted in the pool. */
+ * 500 KiB PSS with its pre-warmed SQLite heap) and a socket in the
+ * spawner, not counted in the pool. */
 #define BOUNDS_MAX_WARM		64
 /* Pending connections the kernel queues before refusing (listen(2)). */
 #define BOUNDS_LISTEN_BACKLOG	1024
