@@ -9,25 +9,35 @@
  *
  *   POST /sql {"sql": "..."} with X-Walkin-Session (any value): run the
  *     SQL on the one shared connection (DIR/ceiling.sqlite).
- *   POST /sql without the header: a "create": open a fresh database file,
- *     run the SQL there, close it (a new database per request, as a
- *     walkind create is, without the process and the jail). The files
- *     stay until bench/run.py removes the directory: deleting them here
- *     would slow every later file creation on an ext4 without a journal
- *     (its inode allocator skips recently deleted inodes one by one),
- *     the walkind run after this one included.
+ *   POST /sql without the header: a "create", with exactly the file work
+ *     a walkind create does and nothing else (no process, no jail, no
+ *     token): make the walk-in's directory DIR/<expiry second>/<36-byte
+ *     id> (and the bucket, once a second), write its meta as the same
+ *     extended attribute (user.walkind.meta; a file where the file
+ *     system has no user xattrs), open DIR/.../db.sqlite with walkind's
+ *     settings, run the SQL, close. The files stay until bench/run.py
+ *     removes the directory, as a walk-in's stay until its TTL: deleting
+ *     them here would slow every later file creation on an ext4 without
+ *     a journal (its inode allocator skips recently deleted inodes one
+ *     by one), the walkind run after this one included.
  *   The reply is walkind's shape: {"columns":[..],"rows":[[..]],
  *   "rows_affected":N} or {"error":"..."} with 400.
  *
- * Same SQLite settings as a walk-in's connection where they change the
- * cost of a query: locking_mode=EXCLUSIVE with journal_mode=TRUNCATE (no
- * per-transaction lock and journal probes, no journal file made and
- * deleted per write), synchronous=OFF, mmap off, temp_store=MEMORY.
+ * The same SQLite settings as a walk-in's connection (src/sqlconn.c
+ * sqlconn_pragmas_apply): locking_mode=EXCLUSIVE with
+ * journal_mode=TRUNCATE (no per-transaction lock and journal probes, no
+ * journal file made and deleted per write), synchronous=OFF, mmap off,
+ * temp_store=MEMORY, cell_size_check=ON; no URI names, a private cache.
  * Usage: ceiling PORT DIR. Bench use only; it binds 127.0.0.1.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -41,9 +51,24 @@ static sqlite3		*ce_db;
 static const char	*ce_dir;
 static unsigned long	 ce_creates;
 
-static const char ce_pragmas[] = "PRAGMA locking_mode=EXCLUSIVE; "
-    "PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=OFF; "
-    "PRAGMA mmap_size=0; PRAGMA temp_store=MEMORY";
+static const char ce_pragmas[] = "PRAGMA journal_mode=TRUNCATE; "
+    "PRAGMA locking_mode=EXCLUSIVE; PRAGMA mmap_size=0; "
+    "PRAGMA temp_store=MEMORY; PRAGMA cell_size_check=ON; "
+    "PRAGMA synchronous=OFF";
+#define CE_TTL	3600	/* walkind's default --ttl: the bucket's second */
+
+/* Open path as walkind's executor does (sqlconn_open): no URI, private
+ * cache, no symlink; then the walk-in's pragmas. */
+static int
+ce_open(const char *path, sqlite3 **db)
+{
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_PRIVATECACHE |
+	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK ||
+	    sqlite3_exec(*db, ce_pragmas, NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	return 0;
+}
 
 static cJSON *
 ce_value(sqlite3_stmt *st, int i)
@@ -138,18 +163,53 @@ ce_error(struct evhttp_request *req, const char *msg)
 	cJSON_Delete(o);
 }
 
-/* A fresh database for one request, gone after it. */
+/* The walk-in's directory and its meta, as walkind's spawner makes them
+ * (spawner.c make_instance_dir, write_meta); the path of its db.sqlite. */
+static int
+ce_walkin_dir(char *path, size_t len)
+{
+	char bucket[4096], meta[192];
+	time_t now = time(NULL);
+	int n, fd;
+
+	snprintf(bucket, sizeof(bucket), "%.4000s/%lld", ce_dir,
+	    (long long)now + CE_TTL);
+	snprintf(path, len, "%s/01900000-0000-7000-8000-%012lu", bucket,
+	    ce_creates++);
+	if (mkdir(path, 0700) == -1 && (errno != ENOENT ||
+	    (mkdir(bucket, 0700) == -1 && errno != EEXIST) ||
+	    mkdir(path, 0700) == -1))
+		return -1;
+	n = snprintf(meta, sizeof(meta), "walkind-meta 1\ncreated %lld\n"
+	    "expires %lld\nowner 127.0.0.1\n", (long long)now,
+	    (long long)now + CE_TTL);
+	if (setxattr(path, "user.walkind.meta", meta, (size_t)n,
+	    XATTR_CREATE) == -1) {
+		if (errno != ENOTSUP)
+			return -1;
+		strncat(path, "/meta", len - strlen(path) - 1);
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1 ||
+		    write(fd, meta, (size_t)n) != n || close(fd) == -1)
+			return -1;
+		*strrchr(path, '/') = '\0';
+	}
+	strncat(path, "/db.sqlite", len - strlen(path) - 1);
+	return 0;
+}
+
+/* A create: the walk-in's directory and meta, its database opened with
+ * walkind's settings, the SQL, close. */
 static cJSON *
 ce_create(const char *sql, const char **err)
 {
 	static char msg[256];
 	char path[4200];
-	sqlite3 *db;
+	sqlite3 *db = NULL;
 	cJSON *out = NULL;
 
-	snprintf(path, sizeof(path), "%s/c-%lu.sqlite", ce_dir, ce_creates++);
-	if (sqlite3_open(path, &db) != SQLITE_OK ||
-	    sqlite3_exec(db, ce_pragmas, NULL, NULL, NULL) != SQLITE_OK)
+	if (ce_walkin_dir(path, sizeof(path)) == -1)
+		*err = "directory failed";
+	else if (ce_open(path, &db) == -1)
 		*err = "open failed";
 	else
 		out = ce_run(db, sql, err);
@@ -207,8 +267,7 @@ main(int argc, char **argv)
 	}
 	ce_dir = argv[2];
 	snprintf(path, sizeof(path), "%s/ceiling.sqlite", ce_dir);
-	if (sqlite3_open(path, &ce_db) != SQLITE_OK ||
-	    sqlite3_exec(ce_db, ce_pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+	if (ce_open(path, &ce_db) == -1) {
 		fprintf(stderr, "ceiling: open %s failed\n", path);
 		return 1;
 	}

@@ -11,7 +11,8 @@ ratios are what the targets mean.
 
   1. session queries: SELECT 1 and a point SELECT by primary key on a
      1,000-row table, c=32 and c=128, over 32 walk-ins and over one;
-  2. creates (a new walk-in per request), c=8 and c=1;
+  2. creates (a new walk-in per request), c=8 and c=1, with the default
+     warm executors and with --warm 0;
   3. noisy neighbour: 4 clients run CPU bombs (recursive CTE to the
      deadline) back to back while 32 clients, one walk-in each, run point
      SELECTs; also the same 32 clients without the bombs;
@@ -19,6 +20,12 @@ ratios are what the targets mean.
      disk per walk-in, memory (RSS, PSS) of front end, spawner and
      executors with 0 / 100 / pool-size live executors, and how long the
      sweeper takes to remove them all after their TTL.
+
+The servers (walkind with all its processes, and the ceiling) run on one
+core and wrk on the other (taskset), so walkind and the ceiling get the
+same CPU; BENCH_CPUS="server,client" changes the two (default "0,1"),
+"" turns pinning off. At the end, each target of issue 14 is printed
+with its figure, its ratio and PASS or MISS.
 
 Environment: BUILD (build dir with walkind and bench-ceiling), BENCH_SECS
 (seconds per wrk run, default 10), BENCH_SCALE_N, BENCH_SKIP (comma list
@@ -48,7 +55,9 @@ LUA = os.path.join(HERE, "wrk", "sql.lua")
 SECS = int(os.environ.get("BENCH_SECS", "10"))
 SCALE_N = int(os.environ.get("BENCH_SCALE_N", "100000"))
 SKIP = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))
-THREADS = 2			# wrk threads: one per core
+CPUS = os.environ.get("BENCH_CPUS", "0,1" if (os.cpu_count() or 1) >= 2 else "")
+SERVER_CPU, CLIENT_CPU = CPUS.split(",") if CPUS else ("", "")
+THREADS = 1 if CPUS else 2	# wrk threads: one per core it may use
 ROWS = 1000
 NWALKINS = 32			# "several walk-ins"
 POOL = 128			# scale daemon's --pool-size (>= 100 live)
@@ -90,6 +99,11 @@ def mkdtemp(prefix, data=False):
 	return d
 
 
+def pinned(cpu, argv):
+	"""argv run on that CPU only (children included), or as is."""
+	return ["taskset", "-c", cpu] + argv if cpu else argv
+
+
 # ---------------------------------------------------------------- servers
 
 class Server:
@@ -97,6 +111,7 @@ class Server:
 		self.port = port
 		self.name = name
 		self.errf = tempfile.TemporaryFile()
+		argv = pinned(SERVER_CPU, argv)
 		self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
 					     stdout=self.errf, stderr=self.errf)
 		PROCS.append(self)
@@ -223,7 +238,7 @@ def wrk(srv, conns, sql, tokens=None, threads=THREADS, secs=SECS, own=False,
 	threads = min(threads, conns)
 	argv = ["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{secs}s",
 		"--timeout", "10s", "-s", LUA, f"http://127.0.0.1:{srv.port}/sql"]
-	p = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+	p = subprocess.Popen(pinned(CLIENT_CPU, argv), env=env, stdout=subprocess.DEVNULL,
 			     stderr=subprocess.PIPE)
 	p.out = out
 	p.secs = secs
@@ -256,10 +271,15 @@ def ratio(a, b):
 	return f"{a / b:.2f}" if b else "-"
 
 
-def row(name, r, ceil=None, note=""):
+RES = {}			# key -> (result, its ceiling's), for the targets
+
+
+def row(name, r, ceil=None, note="", key=None):
 	"""One table row; ratios: req/s as a fraction of the ceiling's,
 	latencies as multiples of the ceiling's."""
 	c = ceil
+	if key:
+		RES[key] = (r, ceil)
 	ROWS_OUT.append("| {} | {:.0f} | {} | {} | {} | {} | {} | {} | {} |".format(
 	    name, r["rps"], ms(r["p50_us"]), ms(r["p99_us"]), ms(r["p999_us"]),
 	    r["errors"],
@@ -285,21 +305,29 @@ def section_query(w, ce):
 			ceil[(sql, c)] = cr = wrk(ce, c, sql, tokens=many)
 			row(f"ceiling: {name}, c={c}", cr, cr)
 			row(f"{name}, c={c}, {NWALKINS} walk-ins",
-			    wrk(w, c, sql, tokens=many), cr)
+			    wrk(w, c, sql, tokens=many), cr, key=(sql, c, "many"))
 			row(f"{name}, c={c}, 1 walk-in", wrk(w, c, sql, tokens=one),
-			    cr)
+			    cr, key=(sql, c, "one"))
 	return ceil
 
 
 def section_create(w, ce):
+	"""Creates on w (default --warm) and on a second walkind with
+	--warm 0, each against the ceiling run just before it."""
 	rates = {}
-	for c in (8, 1):
-		cr = wrk(ce, c, SQL_CREATE)
-		row(f"ceiling: create, c={c}", cr, cr)
-		r = wrk(w, c, SQL_CREATE)
-		rates[c] = r["rps"]
-		row(f"create (new walk-in per request), c={c}", r, cr)
-	# the creates above live until their TTL; drop their executors' slots
+	cold = start_walkind(["--warm", "0"])
+	try:
+		for c in (8, 1):
+			cr = wrk(ce, c, SQL_CREATE)
+			row(f"ceiling: create, c={c}", cr, cr)
+			r = wrk(w, c, SQL_CREATE)
+			rates[c] = r["rps"]
+			row(f"create (new walk-in per request), c={c}", r, cr,
+			    key=("create", c))
+			row(f"create, c={c}, --warm 0", wrk(cold, c, SQL_CREATE),
+			    cr, key=("create-cold", c))
+	finally:
+		cold.stop()
 	return rates
 
 
@@ -308,19 +336,55 @@ def section_noisy(w, ceil):
 	bombs = [create(w, "SELECT 1") for _ in range(4)]
 	vf, bf = token_file(victims), token_file(bombs)
 	cr = ceil.get((SQL_POINT, 32)) if ceil else None
-	row("noisy: 32 victims alone (1 walk-in each)",
-	    wrk(w, 32, SQL_POINT, tokens=vf, threads=32, own=True), cr)
+	alone = wrk(w, 32, SQL_POINT, tokens=vf, threads=32, own=True)
+	row("noisy: 32 victims alone (1 walk-in each)", alone, cr)
 	bp = wrk(w, 4, SQL_BOMB, tokens=bf, threads=4, own=True, secs=SECS + 4,
 		 wait=False)
 	time.sleep(2)
 	vr = wrk(w, 32, SQL_POINT, tokens=vf, threads=32, own=True)
 	br = wrk_wait(bp)
 	row("noisy: 32 victims while 4 bombs run", vr, cr)
+	RES["noisy"] = (vr, alone)
 	ROWS_OUT.append(f"| noisy: the 4 bombs | {br['rps']:.1f} | "
 			f"{ms(br['p50_us'])} | {ms(br['p99_us'])} | "
 			f"{ms(br['p999_us'])} | {br['status']} (408 each, expected) "
 			f"| - | - | each runs to the 2 s deadline |")
 	log(ROWS_OUT[-1])
+
+
+# ---- targets (issue 14): ratios to the ceiling of the same run
+
+def target_rows():
+	"""One line per target: its figure, ratio and PASS or MISS."""
+	out = ["", "Targets (issue 14; ratios within this run):", "",
+	       "| target | figure | ratio | verdict |", "|---|---|---|---|"]
+
+	def add(name, key, floor, p99_ms=None, zero=False):
+		if key not in RES:
+			return
+		r, c = RES[key]
+		q = r["rps"] / c["rps"] if c and c["rps"] else 0.0
+		ok = q >= floor
+		fig = f"{r['rps']:.0f}/s vs {c['rps']:.0f}/s"
+		if p99_ms is not None:
+			ok = ok and r["p99_us"] / 1000 < p99_ms
+			fig += f", p99 {ms(r['p99_us'])} ms (< {p99_ms})"
+		if zero:
+			ok = ok and r["errors"] == 0
+			fig += f", {r['errors']} errors (0)"
+		out.append(f"| {name} | {fig} | {q:.2f} (>= {floor}) | "
+			   f"{'PASS' if ok else 'MISS'} |")
+
+	add("creates c=1 vs the ceiling's", ("create", 1), 0.5)
+	add("creates c=8 vs the ceiling's", ("create", 8), 0.5, p99_ms=10)
+	for sql, name in ((SQL_POINT, "point SELECT"), (SQL_ONE, "SELECT 1")):
+		add(f"{name}, 1 walk-in, c=128", (sql, 128, "one"), 0.5,
+		    p99_ms=20, zero=True)
+		add(f"{name}, {NWALKINS} walk-ins, c=32", (sql, 32, "many"), 0.65)
+		add(f"{name}, {NWALKINS} walk-ins, c=128", (sql, 128, "many"), 0.65)
+	add("noisy: victims with 4 bombs vs alone", "noisy", 0.7, p99_ms=10,
+	    zero=True)
+	return out
 
 
 # ---- scale
@@ -520,8 +584,10 @@ def machine():
 			if line.startswith("model name"):
 				model = line.split(":", 1)[1].strip()
 				break
+	pin = (f"servers on CPU {SERVER_CPU}, wrk -t{THREADS} on CPU {CLIENT_CPU}"
+	       if CPUS else f"unpinned, wrk -t{THREADS} on the same machine")
 	return (f"{os.cpu_count()} cores, {model}, Linux {platform.release()}, "
-		f"wrk -t{THREADS} on the same machine, {SECS} s per run; "
+		f"{pin}, {SECS} s per run; "
 		f"data dirs on {data_fs()}; load average before the run "
 		f"{os.getloadavg()[0]:.2f}")
 
@@ -562,7 +628,7 @@ def main():
 			shutil.rmtree(d, ignore_errors=True)
 	text = [f"# walkind benchmark, {started}", "",
 		f"Machine: {mach}.", f"walkind sandbox: `{sandbox}`; "
-		"rate limits off.", "", TABLE_HEAD] + ROWS_OUT
+		"rate limits off.", "", TABLE_HEAD] + ROWS_OUT + target_rows()
 	if scale:
 		text += scale_rows(scale)
 	text = "\n".join(text) + "\n"

@@ -23,6 +23,16 @@
 #define BOUNDS_DEF_IDLE_TIMEOUT_MS	30000	/* idle executor exits */
 #define BOUNDS_DEF_MAX_MEMORY		(128L * 1024 * 1024) /* per executor */
 #define BOUNDS_DEF_THREADS		0	/* SQLite sorter threads */
+/* Executors the spawner keeps forked and jailed for creates (--warm):
+ * a create then skips fork and the jail's set-up (issue 14). 4: a burst
+ * of up to 4 creates at once (a page or an agent opening a few walk-ins)
+ * finds them all ready, and one taken is replaced within a jail's
+ * set-up time, about a millisecond; each idle one costs about 500 KiB
+ * PSS and one descriptor in the spawner. Past 4, creates fork as with
+ * 0 (never waiting for a warm one): more would cost memory without
+ * serving a steady rate any faster, since each create still pays one
+ * fork in the spawner either way (docs/PERFORMANCE.md). */
+#define BOUNDS_DEF_WARM			4
 #define BOUNDS_DEF_USER		"walkind" /* dedicated account; root is dropped */
 
 /* ---- SQLite per-connection limits (sqlite3_limit), see SECURITY.md ---- */
@@ -195,6 +205,11 @@
  * connection of an executor (SQLite's compiled maximum is 10) and one
  * Landlock rule in the spawner and in each executor. */
 #define BOUNDS_MAX_DATASETS	8
+
+/* --warm: each is an idle process (a fork of the small spawner, about
+ * 500 KiB PSS with its pre-warmed SQLite heap) and a socket in the
+ * spawner, not counted in the pool. */
+#define BOUNDS_MAX_WARM		64
 /* Pending connections the kernel queues before refusing (listen(2)). */
 #define BOUNDS_LISTEN_BACKLOG	1024
 

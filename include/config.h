@@ -41,6 +41,7 @@ struct config {
 	int64_t	idle_timeout_ms;	/* --idle-timeout-ms */
 	int64_t	max_memory;		/* --max-memory per executor, bytes */
 	int64_t	threads;		/* --threads SQLite helper threads */
+	int64_t	warm;			/* --warm executors kept ready */
 	char	cors_origin[256];	/* --cors-origin */
 	char	mcp_allow_origin[256];	/* --mcp-allow-origin (mcp.c) */
 	int64_t	node_id;		/* --node-id, in every new walk-in id */

@@ -19,9 +19,16 @@ struct walkin_spec;
  * time until the socket closes. `spec` is the walk-in's (its meta):
  * max_db_bytes (0: the node's) and grant (valid, dataset_grant.h) are
  * applied; the rest is the front end's. Never returns.
+ *
+ * warm (--warm): `dir` is a spare directory. After the jail, wait for
+ * the spawner's IPC_CLAIM frame on `sock` naming the walk-in directory
+ * the spare one was renamed to (the jail's rule follows the directory),
+ * and open that walk-in's database; EOF first: exit. A warm executor is
+ * forked before its walk-in is known: it gets the default spec (the
+ * spawner claims one only for a create with the default spec).
  */
 void	executor_main(const struct config *cfg, const char *dir, int sock,
-	    pid_t spawner, const struct walkin_spec *spec)
+	    pid_t spawner, const struct walkin_spec *spec, int warm)
 	    __attribute__((noreturn));
 
 #endif

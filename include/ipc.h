@@ -30,7 +30,11 @@ enum ipc_type {
 	IPC_RESULT = 2,		/* executor -> front: status + reply body */
 	IPC_RESULT_LAST = 3	/* the same, then the executor exits: it was
 				 * demoted (bounds.h BOUNDS_DEMOTE_MS) and
-				 * reads no frame after this one */
+				 * reads no frame after this one */,
+	IPC_CLAIM = 4		/* warm executor -> spawner, empty: jailed
+				 * (its rule holds the spare directory), so
+				 * it may be claimed; spawner -> it: the path
+				 * of the walk-in directory the spare became */
 };
 
 /*

@@ -90,9 +90,16 @@ static const struct ll_rule ll_frontend[] = {
 
 /* The spawner; executors are forked inside this domain and narrow it. */
 static const struct ll_rule ll_spawner[] = {
-	{ "instances", LL_DB | LL_READ_DIR | LL_MAKE_DIR | LL_REMOVE_DIR,
+	{ "instances", LL_DB | LL_READ_DIR | LL_MAKE_DIR | LL_REMOVE_DIR |
+	  LL_REFER,
 	  "create instance dirs and their meta, remove expired ones; "
-	  "executors open their database below" },
+	  "executors open their database below; receive a warm executor's "
+	  "spare dir from warm/ (REFER: Landlock ABI 2+; without it --warm "
+	  "turns itself off)" },
+	{ "warm", LL_DB | LL_READ_DIR | LL_MAKE_DIR | LL_REMOVE_DIR | LL_REFER,
+	  "warm executors' spare dirs: make them, empty them at start and "
+	  "exit, move one into instances/ when claimed (the same rights as "
+	  "instances/: a move may not grant a right the source lacked)" },
 	{ "/dev/null", LL_READ_FILE | LL_WRITE_FILE,
 	  "an executor's stdin and stdout" },
 	{ "/dev/urandom", LL_READ_FILE,

@@ -113,6 +113,8 @@ static const struct config_opt config_opts[] = {
 	    "BYTES", " bytes", "memory per executor" },
 	{ "threads", CONFIG_INT, FIELD(threads), 0, BOUNDS_MAX_THREADS, "N",
 	    "", "SQLite helper (sorter) threads per executor" },
+	{ "warm", CONFIG_INT, FIELD(warm), 0, BOUNDS_MAX_WARM, "N",
+	    ", 0 = off", "executors kept forked and jailed for creates" },
 	{ "cors-origin", CONFIG_ORIGIN, FIELD(cors_origin), 1, 255, "ORIGIN",
 	    " printable bytes, no blanks",
 	    "Access-Control-Allow-Origin value" },
@@ -215,6 +217,7 @@ config_defaults(struct config *cfg, const char *default_data_dir)
 	cfg->idle_timeout_ms = BOUNDS_DEF_IDLE_TIMEOUT_MS;
 	cfg->max_memory = BOUNDS_DEF_MAX_MEMORY;
 	cfg->threads = BOUNDS_DEF_THREADS;
+	cfg->warm = BOUNDS_DEF_WARM;
 	snprintf(cfg->cors_origin, sizeof(cfg->cors_origin), "*");
 	snprintf(cfg->mcp_allow_origin, sizeof(cfg->mcp_allow_origin),
 	    "loopback");

@@ -5,7 +5,7 @@
  *     prints the jail of every process and stops here too)
  *  2. check the kernel has Landlock and seccomp (or --insecure-no-sandbox);
  *     fit the connection cap to RLIMIT_NOFILE (or refuse to start)
- *  3. create DATA/{instances,logs,secrets} (0700)
+ *  3. create DATA/{instances,warm,logs,secrets} (0700)
  *  4. bind the listening socket, or take it from the service manager
  *     (listen.h), the metrics socket if asked, and open the JWT key
  *     files (jwt.h): before dropping root, so a port below 1024 and
@@ -83,6 +83,7 @@ make_data_dirs(const char *data)
 	}
 	make_dir(data, "");
 	make_dir(data, "instances");
+	make_dir(data, "warm");		/* spawner.c: spare dirs */
 	make_dir(data, "logs");
 	make_dir(data, "secrets");
 }

@@ -12,6 +12,19 @@
  * An executor is handed back to the front end as two fds: its socket and
  * a pidfd, which lets the front end SIGKILL it at the deadline without
  * any risk of hitting a recycled pid.
+ *
+ * Warm executors (--warm N) are forked and jailed ahead of need, each in
+ * a spare directory of its own, DATA/warm/<n>: beside instances/, not in
+ * it, so nothing that lists or counts walk-ins (registry_load, the
+ * sweeper, an operator's ls) ever sees one; DATA/warm is emptied at every
+ * start and exit. A create claims one (warm_claim): its spare directory
+ * is renamed into the walk-in's bucket (Landlock's rule holds the
+ * directory's inode, so the jail follows it: tests/sandbox test_jail),
+ * the meta written, and the executor told its new path (IPC_CLAIM)
+ * before its socket goes to the front end; only then does it open
+ * db.sqlite. A fresh one replaces it after the reply. The jail is the
+ * same as any executor's, set up by the same code; only the wait comes
+ * between.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -64,22 +77,29 @@ instance_dir(const uint8_t id[TOKEN_ID_BYTES], int64_t expires, char *out,
 		    bucket, idstr);
 }
 
-/* A new instance directory, and its bucket if this is the second's
- * first walk-in (one mkdir in the usual case). */
+/* The bucket directory of instance directory `dir`, if missing. */
 static int
-make_instance_dir(const char *dir)
+make_bucket(const char *dir)
 {
 	char bucket[4200], *slash;
 
-	if (mkdir(dir, 0700) == 0)
-		return 0;
-	if (errno != ENOENT)
-		return -1;
 	snprintf(bucket, sizeof(bucket), "%s", dir);
 	if ((slash = strrchr(bucket, '/')) == NULL)
 		return -1;
 	*slash = '\0';
 	if (mkdir(bucket, 0700) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* A new instance directory, and its bucket if this is the second's
+ * first walk-in (one mkdir in the usual case). */
+static int
+make_instance_dir(const char *dir)
+{
+	if (mkdir(dir, 0700) == 0)
+		return 0;
+	if (errno != ENOENT || make_bucket(dir) == -1)
 		return -1;
 	return mkdir(dir, 0700);
 }
@@ -357,7 +377,7 @@ rm_work(void)
  * before 5.7) it is forked and moved before it is handed over.
  */
 static pid_t
-fork_executor(const char *dir, const struct walkin_spec *spec,
+fork_executor(const char *dir, const struct walkin_spec *spec, int warm,
     int *sock_out)
 {
 	pid_t pid, self = getpid();	/* before the fork: the child checks it */
@@ -382,7 +402,7 @@ fork_executor(const char *dir, const struct walkin_spec *spec,
 	if (pid == 0) {
 		close(sv[0]);
 		close(sp_fd);
-		executor_main(sp_cfg, dir, sv[1], self, spec);
+		executor_main(sp_cfg, dir, sv[1], self, spec, warm);
 	}
 	cgroup_executor_done(&slot, pid > 0);
 	close(sv[1]);
@@ -431,6 +451,247 @@ spec_from(struct spawn_msg *m)
 	return 0;
 }
 
+
+/* ---- warm executors (file comment) ---- */
+
+/* DATA/warm: --data-dir (config.h) and a few bytes. */
+#define SP_WARM_ROOT	4120
+
+struct warm {
+	pid_t	pid;
+	int	sock;		/* the front end's end, until claimed */
+	int	jailed;		/* its empty IPC_CLAIM was read */
+	char	dir[4200];	/* its spare directory */
+};
+
+static struct warm	*sp_warm;	/* --warm of them */
+static const struct walkin_spec warm_spec;	/* the default: cap and grant
+						 * the node's */
+static int		 sp_nwarm;	/* forked, sp_warm[0..sp_nwarm) */
+static unsigned		 sp_warm_seq;
+static int		 sp_warm_off;	/* the kernel cannot move them */
+
+static void
+warm_root(char *out, size_t len)
+{
+	snprintf(out, len, "%s/warm", sp_cfg->data_dir);
+}
+
+/* Remove every spare directory (a warm executor opens nothing before
+ * its claim; one an earlier run left may hold anything flat). */
+static void
+warm_clean(void)
+{
+	char root[SP_WARM_ROOT], path[4400];
+	struct dirent *de;
+	DIR *d;
+
+	warm_root(root, sizeof(root));
+	if ((d = opendir(root)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (is_dot(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
+		if (remove_tree(path) == -1 && unlink(path) == -1)
+			log_warn("remove spare directory %s", de->d_name);
+	}
+	closedir(d);
+}
+
+/* Fork warm executors up to --warm; on a failure, stop (logged; the
+ * next message tries again). */
+static void
+warm_fill(void)
+{
+	char root[SP_WARM_ROOT];
+	struct warm *w;
+
+	warm_root(root, sizeof(root));
+	while (!sp_warm_off && sp_nwarm < sp_cfg->warm) {
+		w = &sp_warm[sp_nwarm];
+		w->jailed = 0;
+		snprintf(w->dir, sizeof(w->dir), "%s/%u", root, ++sp_warm_seq);
+		if (mkdir(w->dir, 0700) == -1) {	/* DATA/warm: main.c */
+			log_warn("spare directory");
+			return;
+		}
+		if ((w->pid = fork_executor(w->dir, &warm_spec, 1,
+		    &w->sock)) == -1) {
+			log_warn("fork warm executor");
+			rmdir(w->dir);
+			return;
+		}
+		sp_nwarm++;
+	}
+}
+
+/* Spawner exit: each warm executor sees EOF and exits; then their
+ * spare directories go. */
+static void
+warm_close(void)
+{
+	while (sp_nwarm > 0)
+		close(sp_warm[--sp_nwarm].sock);
+}
+
+/* Take sp_warm[i] out of the set (the last one fills its slot). */
+static struct warm
+warm_take(int i)
+{
+	struct warm w = sp_warm[i];
+
+	sp_warm[i] = sp_warm[--sp_nwarm];
+	return w;
+}
+
+/* A warm executor that cannot be claimed: killed, its spare removed. */
+static void
+warm_drop(struct warm *w)
+{
+	kill(w->pid, SIGKILL);
+	close(w->sock);
+	remove_tree(w->dir);
+}
+
+/*
+ * 1 if w is jailed (its empty IPC_CLAIM has arrived: the spawner moves
+ * the spare directory only then, or the jail's rule could name the
+ * wrong place), 0 if it is still setting up (never waited for: a create
+ * does not queue behind a jail being built), -1 if it died.
+ */
+static int
+warm_jailed(struct warm *w)
+{
+	struct ipc_hdr h;
+	struct iovec iov = { &h, sizeof(h) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct buf b;
+	ssize_t n;
+	int rc;
+
+	if (w->jailed)
+		return 1;
+	n = recvmsg(w->sock, &msg, MSG_PEEK | MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n >= 0 && (size_t)n < sizeof(h))
+		return n == 0 ? -1 : 0;	/* EOF, or a header half sent */
+	buf_init(&b);
+	rc = n == -1 || ipc_recv_frame(w->sock, &h, &b, 0) == -1 ||
+	    h.type != IPC_CLAIM ? -1 : 1;
+	buf_free(&b);
+	w->jailed = rc == 1;
+	return rc;
+}
+
+/* A jailed warm executor taken out of the set into *out, dropping dead
+ * ones on the way; -1 if none is ready. */
+static int
+warm_pick(struct warm *out)
+{
+	int i = 0, rc;
+
+	while (i < sp_nwarm) {
+		if ((rc = warm_jailed(&sp_warm[i])) == 1) {
+			*out = warm_take(i);
+			return 0;
+		}
+		if (rc == -1) {
+			*out = warm_take(i);
+			log_warnx("warm executor %d died unclaimed", (int)out->pid);
+			warm_drop(out);
+		} else
+			i++;
+	}
+	return -1;
+}
+
+/* Rename spare to dir, making dir's bucket if it is not there yet. */
+static int
+warm_move(const char *spare, const char *dir)
+{
+	if (rename(spare, dir) == 0)
+		return 0;
+	if (errno != ENOENT || make_bucket(dir) == -1)
+		return -1;
+	return rename(spare, dir);
+}
+
+/*
+ * The create m takes a warm executor: 0 with its pid and socket, or -1
+ * when none is ready or the claim failed (that one is dropped, and the
+ * caller forks one as without --warm).
+ */
+static int
+warm_claim(const struct spawn_msg *m, const char *dir, pid_t *pid,
+    int *sock)
+{
+	struct warm w;
+
+	if (warm_pick(&w) == -1)
+		return -1;
+	if (warm_move(w.dir, dir) == -1 || write_meta(dir, m) == -1 ||
+	    ipc_send_frame(w.sock, IPC_CLAIM, 0, 0, dir,
+	    (uint32_t)strlen(dir)) == -1) {
+		if (errno == EXDEV) {	/* Landlock ABI 1, or instances/ on
+					 * another file system than DATA/warm */
+			log_warnx("warm executors off: a spare directory "
+			    "cannot be moved into instances/ (Landlock ABI 1, "
+			    "or instances/ is another file system)");
+			sp_warm_off = 1;
+			warm_close();
+			warm_clean();
+		} else
+			log_warn("claim warm executor");
+		warm_drop(&w);
+		remove_tree(dir);
+		return -1;
+	}
+	*pid = w.pid;
+	*sock = w.sock;
+	return 0;
+}
+
+/* A fresh executor for the existing walk-in directory dir. */
+static pid_t
+spawn_cold(const char *dir, const struct walkin_spec *spec, int *sock)
+{
+	pid_t pid;
+
+	if ((pid = fork_executor(dir, spec, 0, sock)) == -1)
+		log_warn("fork executor");
+	return pid;
+}
+
+/*
+ * A create: a warm executor if one is ready (no fork, no jail set-up on
+ * the request's path), else a new directory and a fresh executor. The
+ * warm path is warm_claim alone, and every warm executor is forked with
+ * the default spec (its jail's dataset rules and cap are fixed before
+ * it knows its walk-in): a create with another spec (a JWT's cap or
+ * grant, walkin_spec.h) forks its own.
+ */
+static pid_t
+spawn_create(const struct spawn_msg *m, const char *dir,
+    const struct walkin_spec *spec, int *sock)
+{
+	pid_t pid;
+	int e;
+
+	if (spec->max_db_bytes == 0 && spec->grant[0] == '\0' &&
+	    warm_claim(m, dir, &pid, sock) == 0)
+		return pid;
+	if (make_instance_dir(dir) == -1 || write_meta(dir, m) == -1) {
+		e = errno ? errno : EIO;
+		log_warn("create instance");
+		remove_tree(dir);
+		errno = e;
+		return -1;
+	}
+	return spawn_cold(dir, spec, sock);
+}
+
 static void
 handle_spawn(struct spawn_msg *m)
 {
@@ -442,32 +703,31 @@ handle_spawn(struct spawn_msg *m)
 	instance_dir(m->id, m->expires, dir, sizeof(dir));
 	m->type = SPAWN_REPLY;
 	m->err = 0;
+	errno = 0;
 	if ((m->flags & SPAWN_F_CREATE) && (m->flags & SPAWN_F_SPEC_FROM) &&
 	    spec_from(m) == -1) {
-		m->err = EIO;
 		log_warnx("fork: the source walk-in's meta is unreadable");
-	} else if ((m->flags & SPAWN_F_CREATE) &&
-	    (make_instance_dir(dir) == -1 || write_meta(dir, m) == -1)) {
-		m->err = errno ? errno : EIO;
-		log_warn("create instance");
-		remove_tree(dir);
-	} else if (!(m->flags & SPAWN_F_CREATE) && !is_dir(dir)) {
-		m->err = ENOENT;	/* only a token left: the front end 404s */
-	} else if (!(m->flags & SPAWN_F_CREATE) &&
-	    read_spec(dir, m->expires, &spec) == -1) {
-		m->err = EIO;
+		pid = -1;
+		errno = EIO;
+	} else if (m->flags & SPAWN_F_CREATE)
+		pid = spawn_create(m, dir, spawn_spec(m, &spec), &fds[0]);
+	else if (!is_dir(dir)) {
+		pid = -1;
+		errno = ENOENT;	/* only a token left: the front end 404s */
+	} else if (read_spec(dir, m->expires, &spec) == -1) {
 		log_warnx("spawn: walk-in meta unreadable");
-	} else if ((pid = fork_executor(dir, spawn_spec(m, &spec),
-	    &fds[0])) == -1) {
-		m->err = errno;
-		log_warn("fork executor");
-	} else if ((fds[1] = pidfd_open(pid, 0)) == -1) {
+		pid = -1;
+		errno = EIO;
+	} else
+		pid = spawn_cold(dir, &spec, &fds[0]);
+	if (pid == -1)
+		m->err = errno ? errno : EIO;
+	else if ((fds[1] = pidfd_open(pid, 0)) == -1) {
 		m->err = errno;
 		log_warn("pidfd_open");
 		kill(pid, SIGKILL);
-	} else {
+	} else
 		m->pid = (int32_t)pid;
-	}
 	if (ipc_send_msg(sp_fd, m, fds, m->err ? 0 : 2) == -1)
 		fatal("spawner: reply");
 	if (fds[0] != -1)
@@ -548,13 +808,16 @@ spawner_loop(void)
 			/* Front end closing: executors see EOF on their
 			 * sockets and exit; wait so none is left behind.
 			 * Removal work left goes at the next start. */
+			warm_close();
 			while (wait(NULL) != -1 || errno == EINTR)
 				;
+			warm_clean();
 			exit(0);
 		}
 		if (rc == -1 || nfds != 0)
 			fatalx("spawner: malformed message");
 		spawner_dispatch(&m);
+		warm_fill();		/* replace a warm one taken */
 		rm_work();
 	}
 }
@@ -595,6 +858,11 @@ spawner_start(const struct config *cfg, pid_t *pid)
 	if (sandbox_prepare(SANDBOX_SPAWNER, &sp) == -1)
 		fatalx("spawner sandbox");
 	sandbox_enter(SANDBOX_SPAWNER);
+	if (cfg->warm > 0 && (sp_warm = calloc((size_t)cfg->warm,
+	    sizeof(*sp_warm))) == NULL)
+		fatal("calloc");
+	warm_clean();		/* an earlier run's spares */
+	warm_fill();
 	spawner_loop();
 	_exit(0);
 }

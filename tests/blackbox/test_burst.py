@@ -7,12 +7,14 @@ walk-in's executor spins on one request, so it outgrows the queue
 whatever the machine's speed; the spinning request ends 408.
 """
 
+import os
 import resource
 import threading
 import time
 
+import harness
 from harness import (Group, check, eq, expect_error, expect_ok, post_sql_bytes, retry_after,
-		     wait_until)
+		     descendants, wait_until)
 
 # include/bounds.h
 QUEUE_PER_WALKIN = 64
@@ -171,3 +173,156 @@ def open_transaction_keeps_its_executor(d):
 	expect_ok(d.sql("COMMIT", token=tok))
 	check(wait_until(lambda: nice_of(pid) is None, 5.0), "demoted executor after COMMIT")
 	eq(expect_ok(d.sql("SELECT count(*) FROM t", token=tok))["rows"], [[2]], "rows committed")
+
+
+# ---------------------------------------------------------------- warm executors
+
+WARM = 2
+warm = Group("warm", ["--warm", str(WARM), "--idle-timeout-ms", "60000"])
+DEF_WARM = 4		# include/bounds.h BOUNDS_DEF_WARM
+warm_default = Group("warm-default", ["--idle-timeout-ms", "60000"])
+warm_off = Group("warm-off", ["--warm", "0", "--idle-timeout-ms", "60000"])
+
+
+def exec_pids(d):
+	"""The daemon's executor processes (comm walkind-exec)."""
+	out = set()
+	for p in descendants(d.proc.pid):
+		try:
+			with open(f"/proc/{p}/comm") as f:
+				if f.read().strip() == "walkind-exec":
+					out.add(p)
+		except OSError:
+			pass
+	return out
+
+
+def spares(d):
+	try:
+		return set(os.listdir(d.path("warm")))
+	except OSError:
+		return set()
+
+
+def waiting_for_claim(pid):
+	"""A warm executor has said it is jailed and waits for its claim: it
+	is blocked in read(2) on its socket, fd 3 (/proc/PID/syscall: number
+	0, first argument 0x3). True too where the file cannot be read."""
+	try:
+		with open(f"/proc/{pid}/syscall") as f:
+			return f.read().split()[:2] == ["0", "0x3"]
+	except OSError:
+		return True
+
+
+def warm_pids(d, want=WARM):
+	"""Executors serving no walk-in: once there are `want` of them, each
+	jailed and waiting for its claim (a create takes only such a one)."""
+	def idle():
+		named = set()
+		for uid in d.instance_ids():
+			named.update(d.executors(uid))
+		w = exec_pids(d) - named
+		return w if len(w) == want and all(map(waiting_for_claim, w)) else None
+	w = wait_until(idle, 5.0)
+	check(w, f"not {want} warm executors: executors {exec_pids(d)}, spares {spares(d)}")
+	return w
+
+
+@warm.case
+def warm_executor_used_then_replaced(d):
+	"""A create takes one of the --warm executors forked before it (no
+	fork on its path) and moves its spare directory into place; the
+	spawner forks a replacement. Spares are never walk-ins."""
+	before = warm_pids(d)
+	eq(len(spares(d)), WARM, f"spare directories {spares(d)}")
+	hz = d.get("/healthz").json()["live_instances"]
+	tok, uid, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(4)")
+	check(uid is not None, "no instance directory")
+	used = set(d.executors(uid))
+	check(len(used) == 1 and used <= before,
+	      f"the create's executor {used} is not one of the warm ones {before}")
+	after = warm_pids(d)
+	check(not (after & used) and len(after - before) == 1,
+	      f"warm executors before {before}, after {after}, used {used}")
+	eq(len(spares(d)), WARM, f"spare directories after {spares(d)}")
+	eq(d.get("/healthz").json()["live_instances"], hz + 1, "live walk-ins")
+	# DATA/instances holds walk-ins only: one bucket, one walk-in in it
+	buckets = os.listdir(d.path("instances"))
+	check(len(buckets) == 1 and os.listdir(d.path("instances", buckets[0])) == [uid],
+	      f"DATA/instances: {[(b, os.listdir(d.path('instances', b))) for b in buckets]}")
+	eq(expect_ok(d.sql("SELECT x FROM t", token=tok))["rows"], [[4]], "its rows")
+	# Its database is in the walk-in's directory, written through the jail
+	# that was set up on the spare one.
+	check(os.path.exists(d.inst(uid, "db.sqlite")), "db.sqlite in the walk-in directory")
+
+
+@warm.case
+def warm_executor_jailed_to_its_walkin(d):
+	"""A warm executor's jail, after its spare directory moved: it opens
+	its own walk-in's files (above) and nothing else; ATTACH of another
+	walk-in's database is refused as for any executor, and its
+	/proc/PID/status shows seccomp and no_new_privs."""
+	before = warm_pids(d)
+	ta, ua, _ = d.create("CREATE TABLE t(x)")
+	pid = d.executors(ua)[0]
+	check(pid in before, f"executor {pid} of the create is not one of the warm ones {before}")
+	with open(f"/proc/{pid}/status") as f:
+		st = f.read()
+	if not harness.sanitizer_build(harness.BINARY):	# no jail there, by design
+		check("NoNewPrivs:\t1" in st, "no_new_privs not set on a warm executor")
+		check("Seccomp:\t2" in st, "no seccomp filter on a warm executor")
+	tb, ub, _ = d.create("CREATE TABLE u(y)")
+	r = d.sql(f"ATTACH '{d.inst(ub, 'db.sqlite')}' AS o", token=ta)
+	check(r.status in (400, 403), f"ATTACH of another walk-in: {r.status} {r.body[:200]!r}")
+
+
+@warm.case
+def spares_cleaned_at_restart(d):
+	"""Spare directories an earlier run left (killed hard: no cleanup)
+	are removed at start, and the new warm executors get fresh ones."""
+	d.kill_hard()
+	d.proc = None
+	stale = d.path("warm", "stale-999")
+	os.makedirs(stale, exist_ok=True)
+	with open(os.path.join(stale, "db.sqlite"), "w") as f:
+		f.write("left over")
+	d.start()
+	warm_pids(d)
+	check(not os.path.exists(stale), f"{stale} still there after a restart")
+	eq(len(spares(d)), WARM, f"spare directories after restart {spares(d)}")
+	check(all(s not in d.instance_ids() for s in spares(d)), "a spare counted as a walk-in")
+
+
+@warm.case
+def spares_and_warm_executors_gone_at_stop(d):
+	"""A clean stop: the warm executors exit with the daemon and DATA/warm
+	is left empty; the walk-ins' directories stay."""
+	w = warm_pids(d)
+	tok, uid, _ = d.create("CREATE TABLE t(x)")
+	d.stop()
+	check(wait_until(lambda: not any(os.path.exists(f"/proc/{p}") for p in w), 3.0),
+	      f"warm executors {w} outlived the daemon")
+	check(wait_until(lambda: not spares(d), 3.0), f"DATA/warm after a clean stop: {spares(d)}")
+	check(os.path.isdir(d.inst(uid)), "the walk-in's directory after a stop")
+
+
+@warm_default.case
+def warm_on_by_default(d):
+	"""Without --warm, BOUNDS_DEF_WARM executors wait, and a create is
+	served by one of them."""
+	before = warm_pids(d, DEF_WARM)
+	tok, uid, _ = d.create("SELECT 1")
+	check(set(d.executors(uid)) <= before, f"create not served by a warm executor {before}")
+
+
+@warm_off.case
+def warm_zero_forks_none(d):
+	"""--warm 0: no executor before the first create, no spare directory,
+	and a create forks its own."""
+	time.sleep(0.3)
+	eq(exec_pids(d), set(), "executors with --warm 0 and no walk-in")
+	eq(spares(d), set(), "spare directories with --warm 0")
+	tok, uid, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(1)")
+	eq(expect_ok(d.sql("SELECT x FROM t", token=tok))["rows"], [[1]], "rows")
+	eq(len(exec_pids(d)), 1, "executors after one create")

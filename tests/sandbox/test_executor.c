@@ -64,7 +64,7 @@ spawner(const char *dir, int orphan)
 		/* Orphan: start only once the spawner is gone (adopted). */
 		while (orphan && getppid() == self)
 			usleep(1000);
-		executor_main(&cfg, dir, sv[1], self, &spec);
+		executor_main(&cfg, dir, sv[1], self, &spec, 0);
 	}
 	close(sv[1]);
 	close(sv[0]);	/* EOF: a live executor serves nothing and exits 0 */

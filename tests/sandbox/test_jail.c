@@ -7,6 +7,13 @@
  * The probe then tries to break out; the parent checks the outcome (an
  * errno, or death by SIGSYS).
  *
+ * Every executor probe runs twice: as a fresh executor, and as a warm one
+ * (--warm, spawner.c): jailed on a spare directory under DATA/warm that
+ * the spawner-jailed parent then renames to the walk-in's place, as a
+ * claim does. The outcomes must be the same: Landlock's rule holds the
+ * directory's inode, so the jail follows it into instances/ and grants
+ * nothing more there.
+ *
  * Needs root (to drop it, as walkind does) and the service user that
  * deploy/install-deps.sh creates; Landlock and seccomp must be present,
  * which sandbox_check also demands of walkind itself.
@@ -70,7 +77,9 @@ main(void)
 
 static struct config	cfg;
 static char		data[PATH_MAX], dir_a[PATH_MAX + 64],
-			dir_b[PATH_MAX + 64], dsdir[PATH_MAX];
+			dir_b[PATH_MAX + 64], dsdir[PATH_MAX],
+			spare_a[PATH_MAX + 64];
+static int		exec_warm;	/* executor probes run warm */
 
 static void
 path_of(char *out, size_t n, const char *rel)
@@ -91,12 +100,14 @@ status_code(int st)
 static struct sqlconn	*exec_conn;	/* the executor probe's database */
 static const char	*exec_grant;	/* its walk-in's grant; NULL: "" */
 
+/* warm: jailed on spare_a; say so on `sync`, wait for the claim (the
+ * parent has renamed spare_a to dir_a), then go on as any executor. */
 static void __attribute__((noreturn))
-run_executor(void (*fn)(void))
+run_executor(void (*fn)(void), int sync)
 {
-	struct sandbox_params sp = { &cfg, dir_a, -1 };
+	struct sandbox_params sp = { &cfg, exec_warm ? spare_a : dir_a, -1 };
 	struct sqlconn_opts o = { cfg.max_db_bytes, 0 };
-	char path[PATH_MAX + 128], err[256];
+	char path[PATH_MAX + 128], err[256], c = 'r';
 	unsigned int seed;
 
 	/* As executor_main: reseed, lock down, and only then open. */
@@ -106,6 +117,8 @@ run_executor(void (*fn)(void))
 	if (sandbox_prepare(SANDBOX_EXECUTOR, &sp) == -1)
 		_exit(91);
 	sandbox_enter(SANDBOX_EXECUTOR);
+	if (exec_warm && (write(sync, &c, 1) != 1 || read(sync, &c, 1) != 1))
+		_exit(89);
 	snprintf(path, sizeof(path), "%s/db.sqlite", dir_a);
 	if ((exec_conn = sqlconn_open(path, &o, err, sizeof(err))) == NULL)
 		_exit(90);
@@ -118,8 +131,11 @@ run_jailed(enum sandbox_role role, void (*fn)(void))
 {
 	struct sandbox_params sp = { &cfg, NULL, -1 };
 	pid_t pid;
-	int st;
+	int st, sv[2];
+	char c;
 
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		_exit(96);
 	sandbox_check(&cfg);
 	sandbox_drop_root(&cfg);
 	if (role == SANDBOX_EXECUTOR &&
@@ -133,10 +149,20 @@ run_jailed(enum sandbox_role role, void (*fn)(void))
 		fn();
 		_exit(0);
 	}
+	/* warm: dir_a becomes the spare, as if made in DATA/warm */
+	if (exec_warm && rename(dir_a, spare_a) == -1)
+		_exit(88);
 	if ((pid = fork()) == -1)
 		_exit(94);
 	if (pid == 0)
-		run_executor(fn);
+		run_executor(fn, sv[1]);
+	/* the claim: once the executor is jailed, the spare moves into
+	 * instances/ (the spawner's REFER), then the executor goes on */
+	if (exec_warm && (read(sv[0], &c, 1) != 1 ||
+	    rename(spare_a, dir_a) == -1 || write(sv[0], &c, 1) != 1)) {
+		(void)rename(spare_a, dir_a);
+		_exit(87);
+	}
 	if (waitpid(pid, &st, 0) != pid)
 		_exit(95);
 	_exit(status_code(st));
@@ -219,6 +245,10 @@ static void p_list_own(void)
 static void p_create_in_instances(void)
 {
 	open_rel("instances/evil", O_WRONLY | O_CREAT);
+}
+static void p_create_in_warm(void)
+{
+	open_rel("warm/evil", O_WRONLY | O_CREAT);
 }
 static void p_open_keys(void)
 {
@@ -508,7 +538,7 @@ static void p_key_rotation(void)
 static void p_accesslog_new_day(void)
 {
 	struct accesslog_entry e = { 0, "127.0.0.1", NULL, "POST", 200, 1,
-	    NULL };
+	    NULL, NULL, NULL };
 	int64_t later = (int64_t)time(NULL) + 2 * 86400;
 	char p[PATH_MAX + 64], name[64];
 	struct tm tm;
@@ -577,7 +607,7 @@ setup(void)
 	struct sqlconn *c;
 	char p[PATH_MAX + 128], err[256];
 	struct buf out;
-	const char *dirs[] = { "instances", "logs", "secrets",
+	const char *dirs[] = { "instances", "warm", "logs", "secrets",
 	    "instances/" ID_A, "instances/" ID_B };
 	size_t i;
 
@@ -589,6 +619,7 @@ setup(void)
 	}
 	snprintf(dir_a, sizeof(dir_a), "%s/instances/%s", data, ID_A);
 	snprintf(dir_b, sizeof(dir_b), "%s/instances/%s", data, ID_B);
+	snprintf(spare_a, sizeof(spare_a), "%s/warm/%s", data, ID_A);
 	make_file(dir_b, "meta", "secret meta\n");
 	path_of(p, sizeof(p), "logs");
 	make_file(p, "access-2020-01-01.jsonl", "{}\n");
@@ -640,6 +671,7 @@ static const struct probe probes[] = {
 	{ SANDBOX_EXECUTOR, p_list_own, 0, "executor: list its own dir" },
 	{ SANDBOX_EXECUTOR, p_create_in_instances, 0,
 	  "executor: create outside its dir" },
+	{ SANDBOX_EXECUTOR, p_create_in_warm, 0, "executor: create in warm/" },
 	{ SANDBOX_EXECUTOR, p_mkdir_own, DIES, "executor: mkdir" },
 	{ SANDBOX_EXECUTOR, p_open_keys, 0, "executor: keys" },
 	{ SANDBOX_EXECUTOR, p_open_passwd, 0, "executor: /etc/passwd" },
@@ -699,6 +731,7 @@ static const struct probe probes[] = {
 	{ SANDBOX_FRONTEND, p_mmap_exec, DIES, "frontend: mmap PROT_EXEC" },
 	{ SANDBOX_FRONTEND, p_kill_parent, DIES, "frontend: kill" },
 	/* spawner: instance dirs only; may fork, never exec or connect */
+	{ SANDBOX_FRONTEND, p_create_in_warm, 0, "front end: create in warm/" },
 	{ SANDBOX_SPAWNER, p_open_keys, 0, "spawner: keys" },
 	{ SANDBOX_SPAWNER, p_open_log, 0, "spawner: logs" },
 	{ SANDBOX_SPAWNER, p_open_passwd, 0, "spawner: /etc/passwd" },
@@ -725,6 +758,28 @@ test_probes(void)
 	}
 }
 
+/* The executor probes again, each in a warm executor moved after its
+ * jail: the same outcome, probe by probe. */
+static void
+test_probes_warm(void)
+{
+	size_t i;
+	int got;
+
+	exec_warm = 1;
+	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		if (probes[i].role != SANDBOX_EXECUTOR)
+			continue;
+		got = jailed(probes[i].role, probes[i].fn);
+		if (got != probes[i].want)
+			fprintf(stderr, "warm probe \"%s\": outcome %d, want %d "
+			    "(100+N: killed by signal N)\n", probes[i].what,
+			    got, probes[i].want);
+		CHECK_INT(got, probes[i].want);
+	}
+	exec_warm = 0;
+}
+
 /* The spawner may create and remove instance directories. */
 static void p_spawner_instances(void)
 {
@@ -743,20 +798,31 @@ static void p_spawner_instances(void)
 	expect_ok(rmdir(p) == 0);
 }
 
-/* A walk-in whose grant names no dataset: no rule, no ATTACH. */
-static void
-test_dataset_not_granted(void)
+/* ...and move a spare directory from warm/ into a bucket (a claim),
+ * but not out of the data dir's two trees (logs/ has no REFER). */
+static void p_spawner_claim_move(void)
 {
-	exec_grant = "!";
-	CHECK_INT(jailed(SANDBOX_EXECUTOR, p_ds_read), 0);
-	CHECK_INT(jailed(SANDBOX_EXECUTOR, p_ds_sql_none), 0);
-	exec_grant = NULL;
+	char spare[PATH_MAX + 64], bucket[PATH_MAX + 64], dst[PATH_MAX + 128];
+
+	path_of(spare, sizeof(spare), "warm/1");
+	path_of(bucket, sizeof(bucket), "instances/1999999999");
+	snprintf(dst, sizeof(dst), "%s/%s", bucket,
+	    "01900000-0000-7000-8000-0000000000dd");
+	if (mkdir(spare, 0700) == -1 || mkdir(bucket, 0700) == -1 ||
+	    rename(spare, dst) == -1)
+		_exit(1);
+	path_of(spare, sizeof(spare), "logs/moved");
+	if (rename(dst, spare) != -1 || (errno != EXDEV && errno != EACCES))
+		_exit(2);	/* Landlock: EXDEV without REFER, EACCES
+				 * without the right to make it there */
+	expect_ok(rmdir(dst) == 0 && rmdir(bucket) == 0);
 }
 
 static void
 test_spawner_can_work(void)
 {
 	CHECK_INT(jailed(SANDBOX_SPAWNER, p_spawner_instances), 0);
+	CHECK_INT(jailed(SANDBOX_SPAWNER, p_spawner_claim_move), 0);
 }
 
 /* ---- refusing to start without a layer ---- */
@@ -865,7 +931,18 @@ test_preconditions(void)
 	CHECK(seccomp_available() == 0);
 }
 
-UNIT_MAIN(test_preconditions, setup, test_probes, test_dataset_not_granted,
+/* A walk-in whose grant names no dataset: no rule, no ATTACH. */
+static void
+test_dataset_not_granted(void)
+{
+	exec_grant = "!";
+	CHECK_INT(jailed(SANDBOX_EXECUTOR, p_ds_read), 0);
+	CHECK_INT(jailed(SANDBOX_EXECUTOR, p_ds_sql_none), 0);
+	exec_grant = NULL;
+}
+
+UNIT_MAIN(test_preconditions, setup, test_probes, test_probes_warm,
+    test_dataset_not_granted,
     test_spawner_can_work,
     test_refuses_without_layers, test_cleanup)
 #endif /* !__SANITIZE_ADDRESS__ */
