@@ -13,6 +13,7 @@
 
 struct config;
 struct event_base;
+struct buf;
 struct http_req;
 struct instance;
 
@@ -27,13 +28,14 @@ typedef void (*pool_reply_cb)(struct http_req *req, struct instance *inst,
 void	pool_init(struct event_base *base, const struct config *cfg,
 	    int spawner_fd, pool_reply_cb reply);
 /*
- * Queue req's job for inst: `job` is an IPC_EXEC payload (ipc_job_pack,
- * at most ipc_job_max bytes), copied. Every path ends in exactly one
- * reply through the callback. A create whose job does not succeed
- * removes the walk-in again.
+ * Queue req's job for inst: `job` holds an IPC_EXEC payload
+ * (ipc_job_pack, at most ipc_job_max bytes), whose memory the pool
+ * takes (*job is left empty). Every path ends in exactly one reply
+ * through the callback. A create whose job does not succeed removes the
+ * walk-in again.
  */
 void	pool_submit(struct instance *inst, struct http_req *req,
-	    const void *job, size_t len, int create);
+	    struct buf *job, int create);
 /* Kill inst's executor, fail its queue with 404, remove its directory
  * and uncount it (a create that did not succeed). */
 void	pool_remove_instance(struct instance *inst);

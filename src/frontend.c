@@ -572,8 +572,7 @@ fe_submit(struct http_req *req, struct instance *inst,
 	req->udata = (void *)(uintptr_t)door;
 	buf_init(&job);
 	ipc_job_pack(&job, op, flags, text, text_len, args, args_len);
-	pool_submit(inst, req, job.data, job.len, create);
-	buf_free(&job);
+	pool_submit(inst, req, &job, create);
 }
 
 void

@@ -94,6 +94,9 @@ ipc_job_pack(struct buf *out, uint32_t op, uint32_t flags, const void *text,
 {
 	struct ipc_job j = { op, flags, (uint32_t)text_len, (uint32_t)args_len };
 
+	/* One allocation (under twice the size): the pool keeps this
+	 * buffer while the job waits. */
+	buf_reserve(out, sizeof(j) + text_len + args_len);
 	buf_add(out, &j, sizeof(j));
 	if (text_len > 0)
 		buf_add(out, text, text_len);

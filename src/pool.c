@@ -106,8 +106,7 @@ struct job {
 	uint32_t		 seq;		/* frame seq, in flight */
 	struct event		*timer;		/* wait in queue */
 	TAILQ_ENTRY(job)	 entry;
-	size_t			 len;		/* IPC_EXEC payload (ipc.h) */
-	char			 payload[];
+	struct buf		 job;		/* IPC_EXEC payload (ipc.h) */
 };
 
 struct executor {
@@ -231,6 +230,7 @@ job_finish(struct job *j, int status, const char *msg_or_body, size_t len,
 	if (j->create && status != 200)
 		pool_remove_instance(inst);	/* a failed create leaves nothing */
 	buf_free(&b);
+	buf_free(&j->job);
 	free(j);
 }
 
@@ -491,9 +491,9 @@ ex_dispatch(struct executor *ex)
 		h.magic = IPC_MAGIC;
 		h.type = IPC_EXEC;
 		h.status = 0;
-		h.len = (uint32_t)j->len;
+		h.len = (uint32_t)j->job.len;
 		h.seq = j->seq = ++ex->seq;
-		ex_send(ex, &h, j->payload, j->len);
+		ex_send(ex, &h, j->job.data, j->job.len);
 	}
 }
 
@@ -803,19 +803,20 @@ slots_kick(void)
 }
 
 void
-pool_submit(struct instance *inst, struct http_req *req, const void *job,
-    size_t len, int create)
+pool_submit(struct instance *inst, struct http_req *req, struct buf *job,
+    int create)
 {
 	struct pool_walkin *w = walkin_get(inst);
 	struct job *j;
 
-	if ((j = calloc(1, sizeof(*j) + len)) == NULL)
+	if ((j = calloc(1, sizeof(*j))) == NULL)
 		fatal("calloc");
 	j->req = req;
 	j->w = w;
 	j->create = create;
-	j->len = len;
-	memcpy(j->payload, job, len);
+	j->job = *job;		/* taken, not copied: a request's SQL and
+				 * args are packed once, by the caller */
+	buf_init(job);
 	if (w->njobs >= BOUNDS_QUEUE_PER_WALKIN) {
 		if (p_parked >= BOUNDS_PARKED_MAX) {
 			metrics_refusal(METRICS_REFUSE_QUEUE_FULL);

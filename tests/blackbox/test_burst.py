@@ -89,7 +89,13 @@ def burst_past_the_node_bound_503(d):
 	tok, _, _ = d.create("CREATE TABLE t(x); INSERT INTO t VALUES(8)")
 	held = QUEUE_PER_WALKIN + (PIPELINE - 1) + PARKED_MAX
 	n = held + 40
-	out, spin, sent = burst_while_spinning(d, tok, n, "SELECT x FROM t")
+	# All n must be sent while the executor spins, or the first ones are
+	# served and leave room: on a loaded machine the sending alone can
+	# outlast the spin, and then the burst is sent again.
+	for _ in range(3):
+		out, spin, sent = burst_while_spinning(d, tok, n, "SELECT x FROM t")
+		if sent < 0.8 * TIMEOUT_MS / 1000:
+			break
 	ok = [r for r in out if r.status == 200]
 	busy = [r for r in out if r.status == 503]
 	check(len(ok) + len(busy) == n,

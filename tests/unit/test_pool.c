@@ -371,8 +371,7 @@ submit(struct instance *inst, struct call *c, const char *sql, int create)
 	c->req.udata = c;
 	buf_init(&job);
 	ipc_job_pack(&job, IPC_OP_SQL, 0, sql, strlen(sql), NULL, 0);
-	pool_submit(inst, &c->req, job.data, job.len, create);
-	buf_free(&job);
+	pool_submit(inst, &c->req, &job, create);
 }
 
 /* The sweeper's way out for a walk-in still live: stop, release. */
