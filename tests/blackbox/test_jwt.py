@@ -179,35 +179,33 @@ def jwt_is_not_a_walkin_token(d):
 	expect_status(r, 401)
 
 
-@g.case
-def mcp_session_from_jwt(d):
-	t = hs(walkind={"ttl": 4000})
-	h = dict(bearer(t), **{"Content-Type": "application/json",
-			       "Accept": "application/json, text/event-stream"})
+def mcp_initialize_then_execute(d, auth=None, sql="SELECT 7"):
+	"""initialize (with auth's Bearer, if any), then an execute on that
+	session with the same headers: (the session id, execute's reply)."""
+	h = {"Content-Type": "application/json",
+	     "Accept": "application/json, text/event-stream"}
+	if auth is not None:
+		h.update(bearer(auth))
 	r = d.request("POST", "/mcp", headers=h, body=json.dumps({
 		"jsonrpc": "2.0", "id": 0, "method": "initialize",
 		"params": {"protocolVersion": "2025-11-25", "capabilities": {},
 			   "clientInfo": {"name": "t", "version": "1"}}}))
 	expect_status(r, 200)
 	sid = r.header("Mcp-Session-Id")
-	check(sid is not None and V2_RE.match(sid), f"MCP session id is version 2: {sid!r}")
 	h["Mcp-Session-Id"] = sid
 	r = d.request("POST", "/mcp", headers=h, body=json.dumps({
 		"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-		"params": {"name": "execute", "arguments": {"sql": "SELECT 7"}}}))
+		"params": {"name": "execute", "arguments": {"sql": sql}}}))
+	return sid, r
+
+
+@g.case
+def mcp_session_from_jwt(d):
+	sid, r = mcp_initialize_then_execute(d, hs(walkind={"ttl": 4000}))
+	check(sid is not None and V2_RE.match(sid), f"MCP session id is version 2: {sid!r}")
 	expect_status(r, 200)
 	check("7" in json.dumps(r.json().get("result")), f"execute ran: {r.body[:200]!r}")
-	bad = dict(h, Authorization="Bearer " + hs(iss="https://evil.test"))
-	del bad["Mcp-Session-Id"]
-	r = d.request("POST", "/mcp", headers=bad, body=json.dumps({
-		"jsonrpc": "2.0", "id": 0, "method": "initialize",
-		"params": {"protocolVersion": "2025-11-25", "capabilities": {},
-			   "clientInfo": {"name": "t", "version": "1"}}}))
-	expect_status(r, 200)
-	bad["Mcp-Session-Id"] = r.header("Mcp-Session-Id")
-	r = d.request("POST", "/mcp", headers=bad, body=json.dumps({
-		"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-		"params": {"name": "execute", "arguments": {"sql": "SELECT 7"}}}))
+	_, r = mcp_initialize_then_execute(d, hs(iss="https://evil.test"))
 	expect_error(r, 401, BAD)
 
 
@@ -331,17 +329,7 @@ def anonymous_creates_refused(d):
 
 @req.case
 def anonymous_mcp_create_refused(d):
-	h = {"Content-Type": "application/json",
-	     "Accept": "application/json, text/event-stream"}
-	r = d.request("POST", "/mcp", headers=h, body=json.dumps({
-		"jsonrpc": "2.0", "id": 0, "method": "initialize",
-		"params": {"protocolVersion": "2025-11-25", "capabilities": {},
-			   "clientInfo": {"name": "t", "version": "1"}}}))
-	expect_status(r, 200)
-	h["Mcp-Session-Id"] = r.header("Mcp-Session-Id")
-	r = d.request("POST", "/mcp", headers=h, body=json.dumps({
-		"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-		"params": {"name": "execute", "arguments": {"sql": "SELECT 1"}}}))
+	_, r = mcp_initialize_then_execute(d, None, "SELECT 1")
 	expect_error(r, 401, BAD)
 
 
