@@ -91,6 +91,7 @@ struct http_conn {
 	int			 close_after;
 	int			 keepalive_10;	/* HTTP/1.0 keep-alive reply */
 	int64_t			 req_start;	/* 0 while idle */
+	int			 served;	/* a reply has gone out */
 	char			 peer_ip[64];
 	LIST_ENTRY(http_conn)	 entry;		/* in srv->conns */
 };
@@ -715,6 +716,7 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	}
 	c->state = C_HEAD;
 	c->req_start = 0;
+	c->served = 1;
 	timer_arm_ms(c->timer, BOUNDS_HTTP_IDLE_MS);
 	bufferevent_enable(c->bev, EV_READ);
 	conn_process(c);
@@ -961,9 +963,18 @@ http_server_drain(struct http_server *s)
 	s->draining = 1;
 	for (c = LIST_FIRST(&s->conns); c != NULL; c = next) {
 		next = LIST_NEXT(c, entry);
+		/*
+		 * Idle keep-alive: closed now (a client may reuse a
+		 * persistent connection only knowing it can be closed).
+		 * A connection accepted but not yet served is not idle:
+		 * its first request may be on its way, and closing it
+		 * would lose a connection the kernel accepted for us
+		 * (a restart under socket activation). It is served and
+		 * closed, within the header timeout and the grace.
+		 */
 		if ((c->state == C_HEAD || c->state == C_PROXY) &&
-		    c->req_start == 0)
-			conn_free(c);		/* idle keep-alive */
+		    c->req_start == 0 && c->served)
+			conn_free(c);
 		else
 			c->close_after = 1;
 	}

@@ -16,6 +16,7 @@ listening IPv4/IPv6 stream socket stop startup with one line on stderr.
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -129,6 +130,73 @@ def activated_socket_serves(d):
 		      f"no 'socket-activated' line in the log: {harness.short(err)}")
 	finally:
 		finish(a)
+
+
+@g.case
+def restart_loses_no_accepted_connection(d):
+	"""A restart under socket activation, as systemd does it: the
+	listening socket outlives the daemon (the test holds it, as systemd
+	does). A connection the old daemon accepted before SIGTERM, whose
+	request comes after, is served, not closed as idle; connections made
+	while it drains and after it exits wait in the socket's backlog and
+	are served by the next daemon, on the same data."""
+	keep = tcp_listener()
+	a = ActivatedDaemon(keep.dup())
+	try:
+		a.start()
+		tok, _, _ = a.create("CREATE TABLE t(x); INSERT INTO t VALUES(5)")
+		q = harness.post_sql_bytes("SELECT x FROM t", tok)
+		early = a.raw(timeout=30)
+		check(harness.wait_until(lambda: accepted_by(a.proc.pid, early.s), 3.0),
+		      "the early connection was not accepted")
+		old = a.proc
+		old.send_signal(signal.SIGTERM)
+		check(harness.wait_until(lambda: not holders(a.sock_link, [old.pid]), 5.0),
+		      "the old daemon still holds the listening socket")
+		late = []
+		for _ in range(8):
+			c = a.raw(timeout=30)
+			c.send(q)
+			late.append(c)
+		early.send(q)
+		eq(expect_ok(early.response("early connection"))["rows"], [[5]],
+		   "the connection accepted before SIGTERM")
+		old.wait(harness.STOP_WAIT)
+		a.stop()			# the old one's checks: nothing left
+		a.sock = keep.dup()
+		a.start()
+		for k, c in enumerate(late):
+			eq(expect_ok(c.response(f"late connection {k}"))["rows"], [[5]],
+			   f"connection {k}, made during the restart")
+		for c in late + [early]:
+			c.close()
+	finally:
+		keep.close()
+		finish(a)
+
+
+def accepted_by(pid, client):
+	"""True once pid holds the server side of the client socket: its
+	/proc/net/tcp entry has an inode (0 while in the accept queue)."""
+	mine = "%04X" % client.getsockname()[1]
+	peer = "%04X" % client.getpeername()[1]
+	try:
+		with open("/proc/net/tcp") as f:
+			rows = [ln.split() for ln in f.read().splitlines()[1:]]
+		fds = os.listdir(f"/proc/{pid}/fd")
+		links = set()
+		for fd in fds:
+			try:
+				links.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+			except OSError:
+				pass
+	except OSError:
+		return False
+	for r in rows:
+		if (r[1].endswith(":" + peer) and r[2].endswith(":" + mine)
+		    and r[9] != "0"):
+			return f"socket:[{r[9]}]" in links
+	return False
 
 
 @g.case
