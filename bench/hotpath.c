@@ -98,8 +98,9 @@ hot_registry_find(int n, const uint8_t *id)
 static NOINLINE void
 hot_accesslog(int n, const char *idstr)
 {
-	struct accesslog_entry e = { 0, "127.0.0.1", idstr, "POST", 200,
-	    (int64_t)sizeof(SQL_POINT) - 1, "wrk" };
+	struct accesslog_entry e = { .source_ip = "127.0.0.1",
+	    .instance_id = idstr, .method = "POST", .status = 200,
+	    .sql_bytes = (int64_t)sizeof(SQL_POINT) - 1, .user_agent = "wrk" };
 	struct timespec ts;
 	int i;
 

@@ -537,8 +537,8 @@ static void p_key_rotation(void)
 }
 static void p_accesslog_new_day(void)
 {
-	struct accesslog_entry e = { 0, "127.0.0.1", NULL, "POST", 200, 1,
-	    NULL, NULL, NULL };
+	struct accesslog_entry e = { .source_ip = "127.0.0.1",
+	    .method = "POST", .status = 200, .sql_bytes = 1 };
 	int64_t later = (int64_t)time(NULL) + 2 * 86400;
 	char p[PATH_MAX + 64], name[64];
 	struct tm tm;
