@@ -15,7 +15,8 @@
  *         position, a byte, a length change). A token is minted for
  *         (id, expiry); it must verify iff expiry > now, giving back the
  *         same id and expiry; the edited string must not verify unless
- *         the edit changed nothing.
+ *         the edit changed nothing. The share token ("wks_") for the
+ *         same walk-in likewise, and neither kind verifies as the other.
  */
 #include <sys/stat.h>
 
@@ -131,8 +132,13 @@ verify_string(const uint8_t *p, size_t n)
 	int64_t expiry = 0;
 	char *s = fuzz_memdup(p, n);	/* exact size: over-reads trap */
 
-	if (token_verify(s, n, NOW, id, &expiry) == 0)
+	if (token_verify(s, n, NOW, id, &expiry) == 0) {
 		check_valid(s, n, NOW, id, expiry);
+		/* Never both kinds: a walk-in token is no share token. */
+		FUZZ_CHECK(token_share_verify(s, n, NOW, id, &expiry) == -1);
+	} else if (token_share_verify(s, n, NOW, id, &expiry) == 0)
+		FUZZ_CHECK(n == STR_LEN && memcmp(s, "wks_", 4) == 0 &&
+		    expiry > NOW);
 	free(s);
 }
 
@@ -145,6 +151,42 @@ get_u64(const uint8_t *p)
 	for (i = 0; i < 8; i++)
 		v = v << 8 | p[i];
 	return v;
+}
+
+/*
+ * The share token for (id, expiry): verifies as a share token only (the
+ * walk-in token of the same walk-in does not verify as one, nor it as a
+ * walk-in token), with the same id and expiry; the same edit as the
+ * walk-in token's breaks it.
+ */
+static void
+share_and_edit(const uint8_t id[TOKEN_ID_BYTES], int64_t expiry,
+    const uint8_t *p)
+{
+	uint8_t id2[TOKEN_ID_BYTES];
+	char tok[TOKEN_STR_MAX], sh[TOKEN_STR_MAX], ed[TOKEN_STR_MAX + 1];
+	int64_t now = expiry > INT64_MIN ? expiry - 1 : expiry, e2 = 0;
+	size_t pos, elen;
+
+	token_mint(id, expiry, tok);
+	token_share_mint(id, expiry, sh);
+	FUZZ_CHECK(strlen(sh) == STR_LEN && memcmp(sh, "wks_", 4) == 0);
+	FUZZ_CHECK(token_verify(sh, STR_LEN, now, id2, &e2) == -1);
+	FUZZ_CHECK(token_share_verify(tok, STR_LEN, now, id2, &e2) == -1);
+	if (expiry > now) {
+		FUZZ_CHECK(token_share_verify(sh, STR_LEN, now, id2, &e2) == 0);
+		FUZZ_CHECK(memcmp(id, id2, TOKEN_ID_BYTES) == 0 &&
+		    e2 == expiry);
+	}
+	memcpy(ed, sh, STR_LEN + 1);
+	pos = p[0] % STR_LEN;
+	ed[pos] = (char)p[1];
+	elen = STR_LEN + (size_t)(p[2] % 3) - 1;
+	if (elen > STR_LEN)
+		ed[STR_LEN] = (char)p[1];
+	if (elen == STR_LEN && memcmp(ed, sh, STR_LEN) == 0)
+		return;
+	FUZZ_CHECK(token_share_verify(ed, elen, now, id2, &e2) == -1);
 }
 
 static void
@@ -182,6 +224,7 @@ mint_and_edit(const uint8_t *p, size_t n)
 	/* At a "now" where the unedited token would verify. */
 	now = expiry > INT64_MIN ? expiry - 1 : expiry;
 	FUZZ_CHECK(token_verify(ed, elen, now, id2, &e2) == -1);
+	share_and_edit(id, expiry, p);
 }
 
 int
