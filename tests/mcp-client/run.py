@@ -48,6 +48,7 @@ def main(argv):
 			failed += 1
 	finally:
 		d.stop()
+		d.cleanup()	# the temp data dir and stderr dir
 	if d.problems:
 		print("FAIL mcp/clean-shutdown: " + "; ".join(d.problems))
 		failed += 1
