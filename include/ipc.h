@@ -93,6 +93,8 @@ enum spawn_type {
  * is the one in the meta of walk-in spec_id/spec_expires, not the
  * message's (a fork keeps its source's; issue 17). */
 #define SPAWN_F_SPEC_FROM	0x4
+/* SPAWN_REPLY to a create: the executor was a warm one (--warm). */
+#define SPAWN_F_WARM		0x8
 
 struct spawn_msg {
 	uint32_t	magic;
@@ -106,6 +108,8 @@ struct spawn_msg {
 					 * walkind 0.1.0's flat layout) */
 	int32_t		err;		/* reply: 0 or an errno value */
 	int32_t		pid;		/* reply: executor pid */
+	int32_t		warm;		/* reply: warm executors standing by
+					 * (for the metrics) */
 	char		owner_ip[IPC_OWNER_IP_MAX];	/* CREATE: the
 					 * creating client's IP, for the
 					 * meta; NUL-terminated ("" unknown) */

@@ -57,6 +57,9 @@ enum metrics_walkin {
 void	metrics_request(const char *route, int status, int64_t ms);
 void	metrics_walkin(enum metrics_walkin what, uint64_t n);
 void	metrics_executor_spawned(int ok);
+/* From a spawn reply: warm executors standing by in the spawner, and
+ * whether this create took one (--warm). */
+void	metrics_warm(int standing, int claimed);
 void	metrics_executor_exit(enum metrics_exit why);
 void	metrics_refusal(enum metrics_refusal kind);
 /* A request parked past its walk-in's full queue (back-pressure). */

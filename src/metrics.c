@@ -65,6 +65,7 @@ static struct route_stats	m_routes[METRICS_MAX_ROUTES + 1];
 static int			m_nroutes;
 static uint64_t			m_walkin[METRICS_WALKIN_N];
 static uint64_t			m_spawned, m_spawn_failed;
+static uint64_t			m_warm_claimed, m_warm_standing;
 static uint64_t			m_exit[METRICS_EXIT_N];
 static uint64_t			m_refusal[METRICS_REFUSE_N];
 static uint64_t			m_parked;
@@ -147,6 +148,14 @@ metrics_executor_spawned(int ok)
 		m_spawned++;
 	else
 		m_spawn_failed++;
+}
+
+void
+metrics_warm(int standing, int claimed)
+{
+	m_warm_standing = standing > 0 ? (uint64_t)standing : 0;
+	if (claimed)
+		m_warm_claimed++;
 }
 
 void
@@ -251,6 +260,11 @@ render_executors(struct buf *b, const struct metrics_gauges *g)
 	    "Executors the spawner started.", m_spawned);
 	one(b, "walkind_executor_spawn_failures_total", "counter",
 	    "Executor starts the spawner refused or failed.", m_spawn_failed);
+	one(b, "walkind_executors_warm", "gauge", "Warm executors standing "
+	    "by in the spawner, as of its last reply (--warm; not in the "
+	    "pool).", m_warm_standing);
+	one(b, "walkind_executors_warm_claimed_total", "counter",
+	    "Creates served by a warm executor.", m_warm_claimed);
 	head(b, "walkind_executor_exits_total", "counter",
 	    "Executors gone, by the reason the pool knows.");
 	for (i = 0; i < METRICS_EXIT_N; i++)

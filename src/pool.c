@@ -723,11 +723,13 @@ spawned(struct spawn_msg *m, int *fds, int nfds)
 		while (nfds > 0)
 			close(fds[--nfds]);
 		metrics_executor_spawned(0);
+		metrics_warm(m->warm, 0);
 		ex_spawn_failed(ex, m->err);
 		return;
 	}
 	TAILQ_REMOVE(&p_spawning, ex, spawning);
 	metrics_executor_spawned(1);
+	metrics_warm(m->warm, (m->flags & SPAWN_F_WARM) != 0);
 	ex->pidfd = fds[1];
 	evutil_make_socket_nonblocking(fds[0]);
 	ex->bev = bufferevent_socket_new(p_base, fds[0], BEV_OPT_CLOSE_ON_FREE);

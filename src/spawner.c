@@ -673,15 +673,17 @@ spawn_cold(const char *dir, const struct walkin_spec *spec, int *sock)
  * grant, walkin_spec.h) forks its own.
  */
 static pid_t
-spawn_create(const struct spawn_msg *m, const char *dir,
+spawn_create(struct spawn_msg *m, const char *dir,
     const struct walkin_spec *spec, int *sock)
 {
 	pid_t pid;
 	int e;
 
 	if (spec->max_db_bytes == 0 && spec->grant[0] == '\0' &&
-	    warm_claim(m, dir, &pid, sock) == 0)
+	    warm_claim(m, dir, &pid, sock) == 0) {
+		m->flags |= SPAWN_F_WARM;
 		return pid;
+	}
 	if (make_instance_dir(dir) == -1 || write_meta(dir, m) == -1) {
 		e = errno ? errno : EIO;
 		log_warn("create instance");
@@ -728,6 +730,7 @@ handle_spawn(struct spawn_msg *m)
 		kill(pid, SIGKILL);
 	} else
 		m->pid = (int32_t)pid;
+	m->warm = sp_nwarm;
 	if (ipc_send_msg(sp_fd, m, fds, m->err ? 0 : 2) == -1)
 		fatal("spawner: reply");
 	if (fds[0] != -1)

@@ -121,6 +121,24 @@ def counters_move_with_requests(d):
 
 
 @g.case
+def warm_executors_counted(d):
+	"""A create served by a warm executor (--warm, on by default) moves
+	walkind_executors_warm_claimed_total; walkind_executors_warm is the
+	spawner's standing count from its last reply."""
+	from test_burst import warm_pids
+	warm_pids(d, 4)			# --warm's default, all jailed
+	_, before = metrics(METRICS_PORT)
+	d.create("CREATE TABLE t(x)")
+	_, after = metrics(METRICS_PORT)
+	eq(val(after, "walkind_executors_warm_claimed_total") -
+	   val(before, "walkind_executors_warm_claimed_total"), 1,
+	   "creates served warm")
+	check("walkind_executors_warm" in after, "the warm gauge is reported")
+	check(0 <= after["walkind_executors_warm"] <= 4,
+	      f"warm standing by: {after['walkind_executors_warm']}")
+
+
+@g.case
 def newer_routes_counted(d):
 	"""GET /session, a Hrana pipeline and /mcp count under their route
 	table paths; the back-pressure and demotion series are exposed."""
