@@ -37,7 +37,11 @@ extra=$(comm -13 "$tmp/help" "$tmp/man" | tr '\n' ' ')
     bad help-has-man "in deploy/walkind.8, not in --help: $extra"
 
 dest=$tmp/root
-if make --no-print-directory -s install BUILD="$BUILD" DESTDIR="$dest" \
+# -o: install the binary that was tested, never rebuild it (check-asan's
+# BUILD has other CFLAGS: a rebuild here made the suites after this one
+# run a plain binary in the ASan pass).
+keep="-o $BUILD/walkind -o $BUILD/.cflags"
+if make --no-print-directory -s $keep install BUILD="$BUILD" DESTDIR="$dest" \
     >"$tmp/out" 2>&1; then
 	want="usr/local/bin/walkind usr/local/share/man/man8/walkind.8
 etc/systemd/system/walkind.service etc/systemd/system/walkind.socket
@@ -45,7 +49,7 @@ usr/local/share/walkind/sample.db"
 	lost=""
 	for f in $want; do [ -f "$dest/$f" ] || lost="$lost $f"; done
 	[ -x "$dest/usr/local/bin/walkind" ] || lost="$lost (binary not executable)"
-	make --no-print-directory -s uninstall BUILD="$BUILD" DESTDIR="$dest" \
+	make --no-print-directory -s $keep uninstall BUILD="$BUILD" DESTDIR="$dest" \
 	    >>"$tmp/out" 2>&1
 	left=$(find "$dest" -type f | sed "s|^$dest/||" | tr '\n' ' ')
 	if [ -n "$lost" ]; then

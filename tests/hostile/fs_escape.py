@@ -173,7 +173,13 @@ def sort_spills_nowhere(d):
 	tok, uid, _ = d.create("SELECT 1")
 	sql = ("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c LIMIT 40000) "
 	       "SELECT count(*), max(k) FROM (SELECT hex(randomblob(60)) AS k FROM c ORDER BY k)")
-	j = expect_ok(d.sql(sql, token=tok))
+	# A 408 proves nothing either way (an ASan build on a loaded machine
+	# saw one): the sort is sent again, at most three times in all.
+	for _ in range(3):
+		r = d.sql(sql, token=tok)
+		if r.status != 408:
+			break
+	j = expect_ok(r)
 	eq(j["rows"][0][0], 40000, "rows sorted")
 	expect_instance_clean(d, uid)
 	check(not os.listdir(out_dir()), "files in the target dir")
