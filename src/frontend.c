@@ -166,6 +166,12 @@ fe_node_mine(const uint8_t id[TOKEN_ID_BYTES])
 struct fe_ident {
 	int			jwt;	/* a JWT Bearer: 1 verified, -1 not */
 	int			ext;	/* a version 2 walk-in token */
+	int			tok;	/* the walk-in token (fe_token):
+					 * 1 verified into wid and expiry,
+					 * -1 refused, 0 not looked at (a
+					 * JWT request) */
+	uint8_t			wid[TOKEN_ID_BYTES];
+	int64_t			expiry;
 	struct walkin_spec	spec;	/* the JWT's (jwt == 1) */
 	struct token_ext	te;	/* the JWT's or the token's */
 	char			key[2 * TOKEN_SUBJECT_BYTES + 1];
@@ -198,19 +204,28 @@ ident_jwt(struct fe_ident *id, const char *jwt)
 	ident_key(id);
 }
 
-/* A version 2 walk-in token's subject, when req has no JWT. */
+/*
+ * The walk-in token, when req has no JWT: verified once here (the rate
+ * limit needs its subject before the walk-in is looked up; token_check
+ * then takes the result instead of computing the MAC again), and a
+ * version 2 token's subject kept.
+ */
 static void
 ident_token(struct fe_ident *id, const struct http_req *req)
 {
-	uint8_t wid[TOKEN_ID_BYTES];
 	struct token_ext te;
 	const char *tok;
-	int64_t expiry;
 	int conflict, has;
 
-	if ((tok = fe_token(req, &conflict)) == NULL || conflict ||
-	    token_verify_ext(tok, strlen(tok), clock_wall_s(), wid, &expiry,
-	    &te, &has) == -1 || !has)
+	if ((tok = fe_token(req, &conflict)) == NULL || conflict)
+		return;
+	if (token_verify_ext(tok, strlen(tok), clock_wall_s(), id->wid,
+	    &id->expiry, &te, &has) == -1) {
+		id->tok = -1;
+		return;
+	}
+	id->tok = 1;
+	if (!has)
 		return;
 	id->ext = 1;
 	id->te = te;
@@ -274,9 +289,10 @@ fe_rate_take(struct http_req *req, enum ratelimit_kind kind)
  * chooses otherwise.
  */
 static int
-token_check(const struct http_req *req, uint8_t id[TOKEN_ID_BYTES],
+token_check(struct http_req *req, uint8_t id[TOKEN_ID_BYTES],
     int64_t *expiry, const char **msg, int *share)
 {
+	struct fe_ident *ident = fe_ident(req);
 	const char *tok;
 	int conflict, rc;
 
@@ -288,7 +304,14 @@ token_check(const struct http_req *req, uint8_t id[TOKEN_ID_BYTES],
 		*msg = "conflicting session tokens";
 		return 400;
 	}
-	rc = token_verify(tok, strlen(tok), clock_wall_s(), id, expiry);
+	if (ident->tok == 1) {
+		memcpy(id, ident->wid, TOKEN_ID_BYTES);
+		*expiry = ident->expiry;
+		rc = 0;
+	} else if (ident->tok == -1)
+		rc = -1;
+	else
+		rc = token_verify(tok, strlen(tok), clock_wall_s(), id, expiry);
 	if (share != NULL && (*share = rc == -1))
 		rc = token_share_verify(tok, strlen(tok), clock_wall_s(), id,
 		    expiry);
@@ -300,7 +323,7 @@ token_check(const struct http_req *req, uint8_t id[TOKEN_ID_BYTES],
 }
 
 int
-fe_token_check(const struct http_req *req, uint8_t id[TOKEN_ID_BYTES],
+fe_token_check(struct http_req *req, uint8_t id[TOKEN_ID_BYTES],
     int64_t *expiry, const char **msg)
 {
 	return token_check(req, id, expiry, msg, NULL);

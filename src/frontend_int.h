@@ -63,7 +63,7 @@ int	fe_node_mine(const uint8_t id[16]);
  * id and expiry, or a status and its message (400 two different
  * tokens, 401 none, 404 not valid); nothing is replied.
  */
-int	fe_token_check(const struct http_req *req, uint8_t id[16],
+int	fe_token_check(struct http_req *req, uint8_t id[16],
 	    int64_t *expiry, const char **msg);
 /*
  * The walk-in req's token names: its live entry, or NULL after
