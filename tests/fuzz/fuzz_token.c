@@ -154,6 +154,25 @@ get_u64(const uint8_t *p)
 }
 
 /*
+ * One edit of the token tok (STR_LEN characters) into ed: byte p[0] %
+ * STR_LEN set to p[1], the length changed by p[2] % 3 - 1. Returns the
+ * new length, or 0 if the edit changed nothing.
+ */
+static size_t
+edit_token(const char *tok, const uint8_t *p, char ed[TOKEN_STR_MAX + 1])
+{
+	size_t elen = STR_LEN + (size_t)(p[2] % 3) - 1;
+
+	memcpy(ed, tok, STR_LEN + 1);
+	ed[p[0] % STR_LEN] = (char)p[1];
+	if (elen > STR_LEN)
+		ed[STR_LEN] = (char)p[1];
+	if (elen == STR_LEN && memcmp(ed, tok, STR_LEN) == 0)
+		return 0;
+	return elen;
+}
+
+/*
  * The share token for (id, expiry): verifies as a share token only (the
  * walk-in token of the same walk-in does not verify as one, nor it as a
  * walk-in token), with the same id and expiry; the same edit as the
@@ -166,7 +185,7 @@ share_and_edit(const uint8_t id[TOKEN_ID_BYTES], int64_t expiry,
 	uint8_t id2[TOKEN_ID_BYTES];
 	char tok[TOKEN_STR_MAX], sh[TOKEN_STR_MAX], ed[TOKEN_STR_MAX + 1];
 	int64_t now = expiry > INT64_MIN ? expiry - 1 : expiry, e2 = 0;
-	size_t pos, elen;
+	size_t elen;
 
 	token_mint(id, expiry, tok);
 	token_share_mint(id, expiry, sh);
@@ -178,15 +197,8 @@ share_and_edit(const uint8_t id[TOKEN_ID_BYTES], int64_t expiry,
 		FUZZ_CHECK(memcmp(id, id2, TOKEN_ID_BYTES) == 0 &&
 		    e2 == expiry);
 	}
-	memcpy(ed, sh, STR_LEN + 1);
-	pos = p[0] % STR_LEN;
-	ed[pos] = (char)p[1];
-	elen = STR_LEN + (size_t)(p[2] % 3) - 1;
-	if (elen > STR_LEN)
-		ed[STR_LEN] = (char)p[1];
-	if (elen == STR_LEN && memcmp(ed, sh, STR_LEN) == 0)
-		return;
-	FUZZ_CHECK(token_share_verify(ed, elen, now, id2, &e2) == -1);
+	if ((elen = edit_token(sh, p, ed)) != 0)
+		FUZZ_CHECK(token_share_verify(ed, elen, now, id2, &e2) == -1);
 }
 
 static void
@@ -195,7 +207,7 @@ mint_and_edit(const uint8_t *p, size_t n)
 	uint8_t id[TOKEN_ID_BYTES], id2[TOKEN_ID_BYTES];
 	char tok[TOKEN_STR_MAX], ed[TOKEN_STR_MAX + 1];
 	int64_t expiry, now, e2 = 0;
-	size_t pos, elen;
+	size_t elen;
 	int rc;
 
 	if (n < TOKEN_ID_BYTES + 8 + 8 + 3)
@@ -212,18 +224,10 @@ mint_and_edit(const uint8_t *p, size_t n)
 		check_valid(tok, STR_LEN, now, id2, e2);
 		FUZZ_CHECK(memcmp(id, id2, sizeof(id)) == 0 && e2 == expiry);
 	}
-	/* One edit: set byte pos to p[1], length changed by p[2] % 3 - 1. */
-	memcpy(ed, tok, STR_LEN + 1);
-	pos = p[0] % STR_LEN;
-	ed[pos] = (char)p[1];
-	elen = STR_LEN + (size_t)(p[2] % 3) - 1;
-	if (elen > STR_LEN)
-		ed[STR_LEN] = (char)p[1];
-	if (elen == STR_LEN && memcmp(ed, tok, STR_LEN) == 0)
-		return;				/* nothing changed */
 	/* At a "now" where the unedited token would verify. */
 	now = expiry > INT64_MIN ? expiry - 1 : expiry;
-	FUZZ_CHECK(token_verify(ed, elen, now, id2, &e2) == -1);
+	if ((elen = edit_token(tok, p, ed)) != 0)
+		FUZZ_CHECK(token_verify(ed, elen, now, id2, &e2) == -1);
 	share_and_edit(id, expiry, p);
 }
 
