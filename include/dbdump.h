@@ -13,6 +13,7 @@
 #include "buf.h"
 
 struct sqlconn;
+struct sqlite3;
 struct sqlite3_stmt;
 
 /*
@@ -29,6 +30,10 @@ struct sqlite3_stmt;
  * deadline first (sqlconn_set_deadline).
  */
 int	dbdump_sql(struct sqlconn *c, int64_t max_bytes, struct buf *out);
+
+/* Is main.table an fts5 table (it has a hidden column named after
+ * itself)? 1 or 0; -1 if the query cannot be prepared. */
+int	dbdump_fts5(struct sqlite3 *db, const char *table);
 
 /* Append name as a "..." identifier, '"' doubled. */
 void	dbdump_add_ident(struct buf *b, const char *name);

@@ -215,20 +215,31 @@ struct dbdump_cols {
 	struct buf	insert;		/* INSERT INTO "t"[(...)] VALUES( */
 };
 
-/* An fts5 table has a hidden column named after itself. */
-static int
-dbdump_is_fts5(struct dbdump_run *r, const char *table)
+int
+dbdump_fts5(sqlite3 *db, const char *table)
 {
 	sqlite3_stmt *st;
 	int found;
 
-	if (dbdump_prepare(r, "SELECT 1 FROM pragma_table_xinfo(?1, 'main') "
-	    "WHERE hidden = 1 AND name = ?1", &st) == -1)
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_xinfo(?1, "
+	    "'main') WHERE hidden = 1 AND name = ?1", -1, &st, NULL) !=
+	    SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
 	found = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return found;
+}
+
+static int
+dbdump_is_fts5(struct dbdump_run *r, const char *table)
+{
+	int rc;
+
+	sqlconn_clear_denied(r->c);
+	if ((rc = dbdump_fts5(r->db, table)) == -1)
+		return dbdump_fail(r);
+	return rc;
 }
 
 /*

@@ -689,23 +689,6 @@ dbimage_fts5_check(struct dbimage_check *k, const char *name)
 	return rc;
 }
 
-/* An fts5 table has a hidden column named after itself. */
-static int
-dbimage_is_fts5(struct dbimage_check *k, const char *name)
-{
-	sqlite3_stmt *st;
-	int found;
-
-	if (sqlite3_prepare_v2(sqlconn_db(k->image), "SELECT 1 FROM "
-	    "pragma_table_xinfo(?1, 'main') WHERE hidden = 1 AND name = ?1",
-	    -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
-}
-
 /* Names are gathered first: the checks run outside that statement. */
 static int
 dbimage_vtabs(struct dbimage_check *k)
@@ -736,7 +719,7 @@ dbimage_vtabs(struct dbimage_check *k)
 		buf_adds(&sql, "SELECT * FROM main.");
 		dbdump_add_ident(&sql, name);
 		rc = dbimage_run(k, name, &sql);
-		if (rc == 0 && dbimage_is_fts5(k, name))
+		if (rc == 0 && dbdump_fts5(sqlconn_db(k->image), name) == 1)
 			rc = dbimage_fts5_check(k, name);
 	}
 	buf_free(&sql);
