@@ -38,4 +38,13 @@ struct walkin_spec {
 	char	grant[WALKIN_GRANT_MAX];	/* see above */
 };
 
+/* The part that travels to the spawner (cap and grant) is the node's
+ * default: nothing to keep in the registry, and a warm executor (forked
+ * with the default) may serve the create. */
+static inline int
+walkin_spec_is_default(const struct walkin_spec *spec)
+{
+	return spec->max_db_bytes == 0 && spec->grant[0] == '\0';
+}
+
 #endif

@@ -363,7 +363,7 @@ registry_set_spec(struct instance *inst, const struct walkin_spec *spec)
 	if (registry_meta_format_spec(text, sizeof(text), 1, 1, "",
 	    spec->max_db_bytes, spec->grant) < 0)
 		return -1;
-	if (spec->max_db_bytes == 0 && spec->grant[0] == '\0')
+	if (walkin_spec_is_default(spec))
 		return 0;	/* the default: nothing to keep */
 	if (inst->spec == NULL && (inst->spec = malloc(sizeof(*spec))) == NULL)
 		fatal("registry spec");

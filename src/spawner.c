@@ -679,7 +679,7 @@ spawn_create(struct spawn_msg *m, const char *dir,
 	pid_t pid;
 	int e;
 
-	if (spec->max_db_bytes == 0 && spec->grant[0] == '\0' &&
+	if (walkin_spec_is_default(spec) &&
 	    warm_claim(m, dir, &pid, sock) == 0) {
 		m->flags |= SPAWN_F_WARM;
 		return pid;
